@@ -1,0 +1,1 @@
+"""One module per `factory` subcommand: argument definitions and a `run`."""

@@ -1,0 +1,15 @@
+"""factory validate (not built yet)."""
+
+from __future__ import annotations
+
+import argparse
+
+from generator.errors import FactoryError
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    pass
+
+
+def run(args: argparse.Namespace) -> int:
+    raise FactoryError("'factory validate' is not available yet", exit_code=2)
