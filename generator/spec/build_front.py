@@ -1,0 +1,214 @@
+"""Typed entities of D1 (constitution) and D2 (specification)."""
+
+from __future__ import annotations
+
+import re
+
+from generator.model import Source, Article, BoundaryItem, Constitution, Deferred, Marker, Scenario, Specification, ToolRule
+from generator.spec.blocks import Node
+from generator.spec.ids import find_ids
+from generator.spec.records import strip_md
+from generator.spec.view import DocView, bullets, make_item, priority_of, row_line, table_dicts
+
+_ARTICLE_RE = re.compile(r"^\**Article\s+(\d+)\**\s*(?:[:—–.]|\s-\s)?\s*(.*?)\**$", re.IGNORECASE)
+_NUM_ITEM_RE = re.compile(r"^\**\s*(.*?)\s*\**$")
+_BOUNDARY_KINDS = ("ASK FIRST", "ALWAYS", "NEVER")
+
+
+def build_constitution(v: DocView, meta: dict[str, str]) -> Constitution:
+    c = Constitution(version=meta.get("version") or meta.get("v", ""))
+    c.articles = _articles(v)
+    c.boundaries = _boundaries(v)
+    c.tooling = tool_rules(v.nodes, v.filename)
+    wf = v.section_nodes("workflow")
+    c.workflow = [t for t, _ in bullets(wf)]
+    return c
+
+
+def _articles(v: DocView) -> list[Article]:
+    out: list[Article] = []
+    nodes = v.nodes
+    for i, n in enumerate(nodes):
+        if n.kind != "heading":
+            continue
+        m = _ARTICLE_RE.match(n.text)
+        if not m:
+            continue
+        j = i + 1
+        while j < len(nodes) and not (nodes[j].kind == "heading" and nodes[j].level <= n.level):
+            j += 1
+        out.append(_article(int(m.group(1)), m.group(2), n, nodes[i + 1 : j], v))
+    if out:
+        return out
+    # C style: numbered list items under "## Articles".
+    for a, b in v.section_spans("article"):
+        body = nodes[a + 1 : b]
+        heads = [k for k, n in enumerate(body) if n.kind == "line" and n.bullet[:1].isdigit() and n.depth == 1]
+        for x, k in enumerate(heads):
+            end = heads[x + 1] if x + 1 < len(heads) else len(body)
+            head = body[k]
+            num = int(re.match(r"\d+", head.bullet).group(0))
+            out.append(_article(num, head.text, head, body[k + 1 : end], v))
+        break
+    return out
+
+
+def _article(num: int, title: str, head: Node, body: list[Node], v: DocView) -> Article:
+    it = make_item(head, body)
+    return Article(
+        number=num,
+        title=strip_md(title),
+        rule=it.value("rule"),
+        why=it.value("why"),
+        test=it.value("test"),
+        violations=it.value("violations"),
+        source=v.src(head.line),
+    )
+
+
+def _boundaries(v: DocView) -> list[BoundaryItem]:
+    out: list[BoundaryItem] = []
+    spans = v.section_spans("boundar")
+    nodes = v.nodes
+    a, b = spans[0] if spans else (0, len(nodes))
+    kind = ""
+    base = nodes[a].level if spans else 0
+    for n in nodes[a + 1 : b]:
+        if n.kind == "heading" and n.level > base:
+            kind = _boundary_kind(n.text)
+            continue
+        if n.kind == "line" and not n.bullet and n.depth == 0:
+            k = _boundary_kind(n.text)
+            if k and len(n.text) < 80:
+                kind = k
+                continue
+        if kind and n.kind == "line" and n.bullet and n.depth == 1:
+            out.append(BoundaryItem(kind, strip_md(n.text), v.src(n.line)))
+        elif kind and n.kind == "line" and not n.bullet and out and out[-1].source and n.depth >= 1:
+            out[-1].text += " " + n.text
+    return out
+
+
+def _boundary_kind(text: str) -> str:
+    t = text.replace("*", "").strip().upper()
+    for k in _BOUNDARY_KINDS:
+        if t.startswith(k) or t.startswith(k.replace(" ", "_")):
+            return k
+    return ""
+
+
+def tool_rules(nodes: list[Node], src_doc: str = "") -> list[ToolRule]:
+    """Rows of every `Operation | USE | NOT` table."""
+    out: list[ToolRule] = []
+    for n in nodes:
+        if n.kind != "table" or not n.rows:
+            continue
+        rows = table_dicts(n)
+        if not rows:
+            continue
+        keys = list(rows[0].keys())
+        use = next((k for k in keys if k.startswith("use")), None)
+        avoid = next((k for k in keys if k.startswith("not") or "avoid" in k), None)
+        if not use or not avoid:
+            continue
+        op = next((k for k in keys if k not in (use, avoid) and "why" not in k), None)
+        why = next((k for k in keys if "why" in k), None)
+        first = row_line(n, 0)
+        for k, r in enumerate(rows):
+            out.append(ToolRule(r.get(op, "") if op else "", r.get(use, ""), r.get(avoid, ""),
+                                r.get(why, "") if why else "", Source(src_doc, first + k)))
+    return out
+
+
+_MARKER_RE = re.compile(r"^[\W_]*NEEDS CLARIFICATION", re.IGNORECASE)
+_GWT_SPLIT_RE = re.compile(r"\**\b(GIVEN|WHEN|THEN|AND)\b\**:?")
+
+
+def _gwt(text: str) -> tuple[str, str, str, list[str]]:
+    given = when = then = ""
+    ands: list[str] = []
+    parts = _GWT_SPLIT_RE.split(text)
+    state = ""
+    for k in range(1, len(parts), 2):
+        word, val = parts[k], parts[k + 1].strip().strip("*").strip()
+        if word == "GIVEN":
+            given, state = val, "given"
+        elif word == "WHEN":
+            when, state = val, "when"
+        elif word == "THEN":
+            then, state = val, "then"
+        elif word == "AND":
+            if state == "given" and not when:
+                given = f"{given} AND {val}".strip()
+            elif state == "when" and not then:
+                when = f"{when} AND {val}".strip()
+            else:
+                ands.append(val)
+    return given, when, then, ands
+
+
+def build_specification(v: DocView) -> Specification:
+    s = Specification()
+    s.purpose = v.section_text("purpose")
+    for a, b in v.section_spans("not"):
+        title = v.nodes[a].text
+        if re.search(r"\bNOT\b", title):
+            s.not_list = [strip_md(t) for t, _ in bullets(v.nodes[a + 1 : b])]
+            break
+    for it in v.items_of("SC", "SC-EC"):
+        text = " ".join(n.text for n in it.gwt)
+        given, when, then, ands = _gwt(text)
+        edge = it.kind == "SC-EC" or it.under("edge") or it.under("failure")
+        s.scenarios.append(
+            Scenario(
+                id=it.id,
+                title=strip_md(it.title),
+                priority=priority_of(it.value("priority")),
+                given=given,
+                when=when,
+                then=then,
+                and_=ands,
+                testing_approach=it.value("testing approach"),
+                origin=it.value("source"),
+                kind="edge" if edge else "primary",
+                source=v.src(it.line),
+                fields={f.key: f.text() for f in it.field_list},
+            )
+        )
+    for it in v.items_of("DEF"):
+        s.deferred.append(
+            Deferred(
+                id=it.id,
+                title=strip_md(it.title),
+                what=it.value("what"),
+                why=it.value("why deferred", "why"),
+                trigger=it.value("trigger to add", "trigger"),
+                impact=it.value("impact if never added", "impact"),
+                source=v.src(it.line),
+            )
+        )
+    for a, b in v.section_spans("success criteria"):
+        s.success_criteria = [re.sub(r"^\[[ xX]\]\s*", "", t) for t, _ in bullets(v.nodes[a + 1 : b])]
+        break
+    s.markers = _markers(v)
+    return s
+
+
+def _markers(v: DocView) -> list[Marker]:
+    out: list[Marker] = []
+    in_clar = False
+    base = 0
+    for n in v.nodes:
+        if n.kind == "heading":
+            if in_clar and n.level <= base:
+                in_clar = False
+            if "clarification" in n.text.lower():
+                in_clar, base = True, n.level
+            continue
+        if n.kind != "line":
+            continue
+        if _MARKER_RE.match(n.text):
+            out.append(Marker(n.text, [i for i in find_ids(n.text) if i.startswith("CLR-")], v.src(n.line)))
+        elif in_clar and "CLR-" in n.text:
+            out.append(Marker(n.text, [i for i in find_ids(n.text) if i.startswith("CLR-")], v.src(n.line)))
+    return out

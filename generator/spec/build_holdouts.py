@@ -1,0 +1,157 @@
+"""Typed entities of D9 (holdouts) and D10 (agent context)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from generator.model import AgentContext, CoverageRow, Diagnostic, Holdout, HoldoutStep, Holdouts
+from generator.spec.build_front import tool_rules
+from generator.spec.ids import expand_refs, find_ids
+from generator.spec.records import Field, Item, strip_md
+from generator.spec.view import DocView, bullets, priority_of, row_line, table_dicts
+
+SCENARIO_KINDS = ("SC", "SC-EC")
+CONTRACT_KINDS = ("IN", "OUT", "SIDE", "ERR")
+STEPS = ("setup", "execute", "verify", "cleanup")
+_SHELLS = ("bash", "sh", "shell", "console", "zsh", "")
+
+
+def _yaml(text: str) -> tuple[Any, str]:
+    import yaml
+
+    try:
+        return yaml.safe_load(text), ""
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        return None, f"{getattr(exc, 'problem', None) or 'invalid YAML'}" + (f" (line {mark.line + 1} of the block)" if mark else "")
+
+
+def _as_text(x: Any) -> str:
+    if isinstance(x, list):
+        return ", ".join(str(i) for i in x)
+    return "" if x is None else str(x)
+
+
+def _script(f: Field | None) -> tuple[str, int]:
+    if f is None:
+        return "", 0
+    blocks = [n for n in f.more if n.kind == "fence" and (n.info.split() or [""])[0].lower() in _SHELLS]
+    if not blocks:
+        return "", 0
+    return "".join(b.text for b in blocks), blocks[0].line
+
+
+def build_holdouts(v: DocView) -> tuple[Holdouts, list[Diagnostic]]:
+    h = Holdouts()
+    diags: list[Diagnostic] = []
+    for it in v.items_of("HS"):
+        h.holdouts.append(_holdout(v, it, diags))
+    h.coverage = _coverage(v)
+    for a, b in v.section_spans("run protocol"):
+        for n in v.nodes[a + 1 : b]:
+            if n.kind != "line":
+                continue
+            key, sep, val = strip_md(n.text).partition(":")
+            if sep and len(key) < 40:
+                h.run_protocol[key.strip().lower()] = val.strip()
+        break
+    return h, diags
+
+
+def _holdout(v: DocView, it: Item, diags: list[Diagnostic]) -> Holdout:
+    ho = Holdout(id=it.id, title=strip_md(it.title), source=v.src(it.line), text=v.item_text(it))
+    data: dict[str, Any] = {}
+    for n in it.nodes:
+        if n.kind == "fence" and (n.info.lower().startswith("yaml") or n.info == "") and re.search(r"^\s*(scenario_id|priority|validates|authority)\s*:", n.text, re.M):
+            loaded, err = _yaml(n.text)
+            if err:
+                diags.append(Diagnostic(v.filename, n.line, f"{it.id}: YAML block cannot be read: {err}", "error", "parse"))
+            elif isinstance(loaded, dict):
+                data = loaded
+            break
+    behavioural = bool(data) and any(k in data for k in ("authority", "expected_outcome", "action", "pass_criteria"))
+    validates_f = it.get("validates")
+    contracts_f = it.get("contracts")
+    auth = data.get("authority") if isinstance(data.get("authority"), dict) else {}
+    ho.validates = expand_refs(_as_text(auth.get("d2_scenarios")), SCENARIO_KINDS)
+    ho.contracts = expand_refs(_as_text(auth.get("d4_contracts")), CONTRACT_KINDS)
+    if not ho.validates:
+        ho.validates = expand_refs(validates_f.text() if validates_f else _as_text(data.get("validates")), SCENARIO_KINDS)
+    if not ho.contracts:
+        ho.contracts = expand_refs(contracts_f.text() if contracts_f else _as_text(data.get("contracts")), CONTRACT_KINDS)
+    ho.ref_lines["validates"] = validates_f.line if validates_f else (it.line if it.form != "yaml" else it.head.line)
+    ho.ref_lines["contracts"] = contracts_f.line if contracts_f else ho.ref_lines["validates"]
+    ho.priority = priority_of(it.value("priority")) or priority_of(_as_text(data.get("priority")))
+    ho.title = ho.title or strip_md(_as_text(data.get("title")))
+    ho.category = strip_md(it.value("type", "category")) or _as_text(data.get("category") or data.get("type"))
+    for name in STEPS:
+        f = it.get(name)
+        script, line = _script(f)
+        if script:
+            ho.steps.append(HoldoutStep(name, script, v.src(line)))
+        if name == "verify" and f:
+            for n in f.more:
+                if n.kind == "table":
+                    ho.verify_table = table_dicts(n)
+                    break
+    if behavioural:
+        ho.form = "behavioural"
+        ho.behaviour = data
+    elif ho.steps:
+        ho.form = "executable"
+    else:
+        ho.form = "stub"
+    return ho
+
+
+def _coverage(v: DocView) -> list[CoverageRow]:
+    rows: list[CoverageRow] = []
+    for n in v.nodes:
+        if n.kind != "table" or len(n.rows) < 2:
+            continue
+        head = [c.lower() for c in n.rows[0]]
+        if not head or not ("scenario" in head[0] or "contract" in head[0] or head[0].startswith("d2") or head[0].startswith("d4")):
+            continue
+        cov = next((k for k, c in enumerate(head) if "holdout" in c or "coverage" in c or "covered" in c), None)
+        if cov is None:
+            continue
+        pri = next((k for k, c in enumerate(head) if "priority" in c), None)
+        for k, r in enumerate(n.rows[1:]):
+            ids = find_ids(r[0]) if r else []
+            if not ids:
+                continue
+            rows.append(
+                CoverageRow(
+                    scenario=ids[0],
+                    priority=priority_of(r[pri]) if pri is not None and pri < len(r) else "",
+                    holdouts=expand_refs(r[cov], ("HS",)) if cov < len(r) else [],
+                    source=v.src(row_line(n, k)),
+                )
+            )
+    return rows
+
+
+def build_agent_context(v: DocView) -> AgentContext:
+    c = AgentContext(sections=v.sections())
+    for a, b in v.section_spans("command"):
+        for n in v.nodes[a + 1 : b]:
+            if n.kind == "fence":
+                c.command_blocks.append(n.text)
+                c.commands += [ln for ln in n.text.split("\n") if ln.strip()]
+        break
+    c.tool_rules = tool_rules(v.nodes, v.filename)
+    for a, b in v.section_spans("convention"):
+        c.conventions = [strip_md(t) for t, _ in bullets(v.nodes[a + 1 : b])]
+        break
+    for a, b in v.section_spans("key pattern"):
+        body = v.nodes[a + 1 : b]
+        c.key_patterns = [t for t, _ in bullets(body)] or [n.text for n in body if n.kind == "line" and n.first]
+        break
+    for a, b in v.section_spans("active component"):
+        for n in v.nodes[a + 1 : b]:
+            if n.kind == "table":
+                c.components = table_dicts(n)
+                break
+        break
+    return c

@@ -1,0 +1,164 @@
+"""Typed entities of D7 (plan) and D8 (tasks)."""
+
+from __future__ import annotations
+
+import re
+
+from generator.model import Component, Diagnostic, Plan, Task
+from generator.spec.blocks import Node
+from generator.spec.ids import expand_refs, split_refs
+from generator.spec.records import strip_md
+from generator.spec.view import DocView, make_item
+
+SCENARIO_KINDS = ("SC", "SC-EC")
+CONTRACT_KINDS = ("IN", "OUT", "SIDE", "ERR")
+_BOLD_LINE_RE = re.compile(r"^\*\*(.+?)\*\*:?\s*$")
+_TREE_RE = re.compile(r"^([\s│|├└─`+\\-]*)(?:\d+[.)]\s*)?([\w./@-]+)")
+_PATH_RE = re.compile(r"^[\w.@-]+(/[\w.@-]+)*(/|\.\w+)$")
+_FILE_IN_TITLE_RE = re.compile(r"`([^`]+)`")
+
+
+def build_plan(v: DocView) -> Plan:
+    p = Plan()
+    p.summary = v.section_text("summary")
+    p.technical_context = v.section_text("technical context")
+    p.architecture = v.section_text("architecture")
+    p.testing_strategy = v.section_text("testing strategy", "test strategy")
+    p.components = _components(v)
+    order_nodes = v.section_nodes("file creation order", "file order", "creation order")
+    fences = [n for n in order_nodes if n.kind == "fence"]
+    if fences:
+        p.file_order = "\n".join(f.text.rstrip("\n") for f in fences)
+        p.files = tree_paths(p.file_order)
+    else:
+        p.file_order = v.section_text("file creation order", "file order")
+        p.files = tree_paths(p.file_order)
+    p.sections = v.sections()
+    return p
+
+
+def tree_paths(block: str) -> list[str]:
+    """File paths named by a directory tree or a numbered list, nesting resolved."""
+    out: list[str] = []
+    stack: list[tuple[int, str]] = []  # (indent, dir)
+    for raw in block.split("\n"):
+        if not raw.strip() or raw.lstrip().startswith("#"):
+            continue
+        m = _TREE_RE.match(raw)
+        if not m:
+            continue
+        name = m.group(2).strip("`")
+        indent = len(m.group(1))
+        if not _PATH_RE.match(name) and not name.endswith("/"):
+            continue
+        while stack and stack[-1][0] >= indent:
+            stack.pop()
+        parent = stack[-1][1] if stack else ""
+        full = name if ("/" in name.rstrip("/") and not parent) else parent + name
+        if name.endswith("/"):
+            stack.append((indent, full))
+        elif full not in out:
+            out.append(full)
+    return out
+
+
+def _components(v: DocView) -> list[Component]:
+    out: list[Component] = []
+    for a, b in v.section_spans("component"):
+        base = v.nodes[a].level
+        body = v.nodes[a + 1 : b]
+        starts: list[tuple[int, str]] = []
+        for k, n in enumerate(body):
+            if n.kind == "heading" and n.level > base:
+                starts.append((k, n.text))
+            elif n.kind == "line" and n.depth == 0 and n.first and _BOLD_LINE_RE.match(n.text):
+                starts.append((k, _BOLD_LINE_RE.match(n.text).group(1)))
+        if not starts:  # "- File: `x.py`" records
+            starts = [(k, "") for k, n in enumerate(body) if n.kind == "line" and re.match(r"^\**File\**:", n.text)]
+        for x, (k, name) in enumerate(starts):
+            end = starts[x + 1][0] if x + 1 < len(starts) else len(body)
+            head = body[k]
+            rest = body[k + 1 : end] if name else body[k:end]
+            it = make_item(head, rest)
+            name = strip_md(name).strip("`")
+            file = strip_md(it.value("file")).strip("`")
+            if not file:
+                fm = _FILE_IN_TITLE_RE.search(name)
+                file = fm.group(1) if fm else (name if _PATH_RE.match(name) else "")
+            if not name:
+                name = file
+            out.append(
+                Component(
+                    name=re.sub(r"\s*\(`[^`]*`\)\s*$", "", name).strip() or file,
+                    file=file,
+                    responsibility=it.value("responsibility"),
+                    implements=expand_refs(it.value("implements"), None),
+                    depends_on=it.value("depends on", "dependency", "dependencies"),
+                    exposes=it.value("exposes"),
+                    source=v.src(head.line),
+                )
+            )
+    return out
+
+
+def _phase_heading(ctx) -> str:
+    for h in reversed(ctx):
+        m = re.match(r"^\s*Phase\s+(.*)$", h.title, re.IGNORECASE)
+        if m:
+            return re.sub(r"^(\S+?)\s*[:—–-]\s*", r"\1 — ", m.group(1).strip(), count=1)
+    return ""
+
+
+def build_tasks(v: DocView) -> tuple[list[Task], list[Diagnostic]]:
+    tasks: list[Task] = []
+    diags: list[Diagnostic] = []
+    for it in v.items_of("T"):
+        title = strip_md(it.title)
+        phase = strip_md(it.value("phase"))
+        pn = it.get("phase + name")
+        if pn:
+            val = strip_md(pn.value)
+            head, sep, tail = val.partition(" | ")
+            if sep and not title:
+                title = tail.strip()
+            if not phase:
+                phase = re.sub(r"^Phase\s+", "", head.strip(), flags=re.IGNORECASE)
+        if not phase:
+            phase = _phase_heading(it.context)
+        t = Task(id=it.id, title=title, phase=phase, source=v.src(it.line))
+        dep = it.get("dependency", "depends on", "dependencies")
+        if dep:
+            t.depends_on, other = split_refs(dep.text(), ("T",))
+            t.ref_lines["depends_on"] = dep.line
+        sc = it.get("scenarios satisfied", "scenarios")
+        if sc:
+            t.scenarios_text = sc.text()
+            t.scenarios, other = split_refs(sc.text(), SCENARIO_KINDS)
+            t.ref_lines["scenarios"] = sc.line
+            _note_other(diags, v, sc.line, t.id, "Scenarios Satisfied", other)
+        ct = it.get("contracts implemented", "contracts")
+        if ct:
+            t.contracts_text = ct.text()
+            t.contracts, other = split_refs(ct.text(), CONTRACT_KINDS)
+            t.ref_lines["contracts"] = ct.line
+            _note_other(diags, v, ct.line, t.id, "Contracts Implemented", other)
+        ac = it.get("acceptance criteria")
+        if ac:
+            t.acceptance_criteria = [strip_md(x) for x in ac.items()] or ([ac.value.strip()] if ac.value.strip() else [])
+        t.scope = strip_md(it.value("scope"))
+        t.parallel = strip_md(it.value("parallel/serial", "parallel", "serial"))
+        t.description = "\n".join(n.text for n in it.prose if n.kind == "line")
+        tasks.append(t)
+    return tasks, diags
+
+
+def _note_other(diags: list[Diagnostic], v: DocView, line: int, tid: str, field: str, other: list[str]) -> None:
+    if other:
+        diags.append(
+            Diagnostic(v.filename, line, f"{tid} {field} also names {', '.join(other)}; kept as a note, not as a reference",
+                       "warning", "references")
+        )
+
+
+def all_nodes_text(nodes: list[Node]) -> str:
+    return "\n".join(n.text for n in nodes if n.kind == "line")

@@ -1,0 +1,371 @@
+"""Raw records: the tolerant middle of the parse.
+
+A document becomes sections (heading tree), metadata and *items*: every id
+definition with the nodes that belong to it and the fields read from them.
+Nothing is dropped: lines that are not fields stay in `Item.prose`, tables
+and fences in `Item.nodes`. The typed builders read from these records only.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from generator.spec.blocks import Node
+from generator.spec.ids import KINDS, scenario_family
+
+_KIND_ALT = "|".join(KINDS)
+_ID = rf"(?:{_KIND_ALT})-\d+"
+_HEAD_DEF_RE = re.compile(rf"^[*`_]*({_ID})[*`_]*(?:\s*(?:[:—–]|\s-\s|\s)\s*(.*?))?[*`_]*$")
+_BOLD_DEF_RE = re.compile(rf"^\*\*`?({_ID})`?\b(?:\s*(?:[:—–]|\s-\s|\s)\s*(.*?))?\s*\*\*\s*$")
+_BARE_DEF_RE = re.compile(rf"^({_ID})(?:\s*(?:[:—–]|\s-\s)\s*(.*)|\s+(\S.*))?$")
+_BULLET_DEF_RE = re.compile(rf"^\*{{0,2}}`?({_ID})`?\*{{0,2}}\s*(?:[:—–]|\s-\s)\s*(.*)$")
+_YAML_ID_RE = re.compile(r"^\s*scenario_id:\s*[\"']?((?:HS)-\d+)[\"']?\s*$", re.MULTILINE)
+
+FORM_RANK = {"heading": 4, "bold": 3, "bare": 2, "bullet": 1, "yaml": 0}
+
+# Which id kinds each document defines.
+DEFINES: dict[str, tuple[str, ...]] = {
+    "D2": ("SC", "SC-EC", "DEF"),
+    "D3": ("E",),
+    "D4": ("IN", "OUT", "SIDE", "ERR", "TD"),
+    "D5": ("RQ",),
+    "D6": ("GAP", "CLR"),
+    "D8": ("T",),
+    "D9": ("HS",),
+}
+
+# Field keys a spec uses (normalised). Bold keys are accepted even if absent.
+_KNOWN_KEYS = frozenset(
+    k.strip()
+    for k in (
+        "priority|source|testing approach|what|why|why deferred|trigger|trigger to add|impact|impact if never added|"
+        "scope|used by|description|invariants|fields|json example|example|caller|scenarios|request shape|constraints|"
+        "consumer|response shape|example response|example success|example failure|target system|write shape|"
+        "ordering guarantee|failure behavior|failure behaviour|condition|caller action|retryable|returns|prompted by|"
+        "sources consulted|findings|problem statement|options considered|options|decision|rationale|category|"
+        "what is needed|need|existing contract|existing|gap description|shared|recommendation|resolution|"
+        "resolution note|impact if unresolved|found during|question|status|blocks|note|file|responsibility|"
+        "implements|depends on|exposes|phase|phase + name|parallel/serial|parallel|serial|dependency|dependencies|"
+        "scenarios satisfied|contracts implemented|acceptance criteria|validates|contracts|type|setup|execute|verify|"
+        "cleanup|authority basis|notes for evaluator|rule|test|violations|when|order|threshold|on failure|"
+        "boundary table|gaps found|title|observable postconditions|postconditions|preconditions|notes|"
+        "component|used in|error code|error codes|http status|signature|input|output|inputs|outputs|"
+        "json example (intact)|pass condition|fail condition|environment|environment variables"
+    ).split("|")
+)
+
+_BOLD_FIELD_RE = re.compile(r"^\*\*([^*]{1,80}?)\*\*\s*(\([^)]*\))?\s*(:?)\s*(.*)$")
+_PLAIN_FIELD_RE = re.compile(r"^([A-Za-z][\w /+&'.-]{0,50}?)\s*(\([^)]*\))?\s*(\?)?\s*:\s*(.*)$")
+_SHARED_Q_RE = re.compile(r"^([A-Za-z][\w /+&'-]{0,40}\?)\s*(\([^)]*\))?\s*:?\s*(.*)$")
+_PAREN_ONLY_RE = re.compile(r"^([A-Za-z][\w /+&'-]{0,40}?)\s*\(([^)]*)\)\s*$")
+_GWT_RE = re.compile(r"^\W*\**\s*(GIVEN|WHEN|THEN|AND)\b")
+
+
+def norm_key(key: str) -> str:
+    """Compare keys by meaning: "**Shared?:**", "Shared? (YES/NO)" → "shared"."""
+    k = key.replace("**", "").replace("`", "").replace("_", " ").strip()
+    k = re.sub(r"\([^)]*\)", " ", k)
+    k = k.strip().rstrip(":?").strip().lower()
+    return re.sub(r"\s+", " ", k)
+
+
+def strip_md(text: str) -> str:
+    """Plain text of an inline value: no bold/italic markers, trimmed."""
+    t = text.replace("**", "").strip()
+    if len(t) > 1 and t[0] == "*" and t[-1] == "*":
+        t = t[1:-1]
+    return t.strip()
+
+
+@dataclass
+class Field:
+    key: str  # normalised
+    raw_key: str
+    value: str  # the inline value, markdown kept
+    line: int
+    node: Node | None = None
+    more: list[Node] = field(default_factory=list)  # continuation: nested lines, lists, tables, fences
+
+    @property
+    def open(self) -> bool:
+        return not self.value.strip()
+
+    def text(self) -> str:
+        """Inline value plus continuation lines, one per line."""
+        parts = [self.value.strip()] if self.value.strip() else []
+        for n in self.more:
+            if n.kind == "line":
+                parts.append(n.text)
+        return "\n".join(parts)
+
+    def items(self) -> list[str]:
+        """Continuation list items (one per bullet, continuation lines joined)."""
+        out: list[str] = []
+        top = min((n.depth for n in self.more if n.kind == "line" and n.bullet), default=0)
+        for n in self.more:
+            if n.kind != "line":
+                continue
+            if n.bullet and n.depth == top:
+                out.append(n.text)
+            elif out:
+                out[-1] += (" " if not n.bullet else " ") + n.text
+            elif n.text:
+                out.append(n.text)
+        return out
+
+
+def parse_field(text: str) -> tuple[str, str, str] | None:
+    """(normalised key, raw key, value) when a line is a field line, else None."""
+    if _GWT_RE.match(text) and re.match(r"^\W*\**\s*(GIVEN|WHEN|THEN|AND)\b\**", text):
+        return None
+    m = _BOLD_FIELD_RE.match(text)
+    if m:
+        raw, paren, colon, rest = m.groups()
+        inner_colon = raw.rstrip().endswith(":") or raw.rstrip().endswith("?:")
+        if not rest and ":" in raw and not inner_colon and not paren:  # **CRITICAL: whole line**
+            k, _, v = raw.partition(":")
+            return (norm_key(k), k.strip(), v.strip()) if len(k) <= 40 else None
+        if inner_colon or colon or not rest:
+            key = norm_key(raw)
+            if key and len(key.split()) <= 6:
+                return key, raw.strip().rstrip(":"), rest
+        return None
+    m = _PLAIN_FIELD_RE.match(text)
+    if m:
+        raw, paren, _q, rest = m.groups()
+        key = norm_key(raw)
+        if key in _KNOWN_KEYS:
+            return key, raw.strip(), rest
+    m = _SHARED_Q_RE.match(text)
+    if m and norm_key(m.group(1)) in _KNOWN_KEYS:
+        return norm_key(m.group(1)), m.group(1), m.group(3)
+    m = _PAREN_ONLY_RE.match(text)
+    if m and norm_key(m.group(1)) in _KNOWN_KEYS:
+        return norm_key(m.group(1)), m.group(1), m.group(2)
+    return None
+
+
+def parse_pipe_record(text: str) -> list[tuple[str, str, str]]:
+    """Fields of a one-line pipe record: `Key: v | Key (v) | Key v`."""
+    out = []
+    for seg in text.split(" | "):
+        seg = seg.strip().lstrip("-").strip()
+        f = parse_field(seg)
+        if f:
+            out.append(f)
+            continue
+        low = seg.lower()
+        for key in sorted(_KNOWN_KEYS, key=len, reverse=True):
+            if low.startswith(key + " ") and len(key) > 3:
+                out.append((key, seg[: len(key)], seg[len(key):].strip()))
+                break
+    return out
+
+
+@dataclass
+class Heading:
+    title: str
+    level: int
+    line: int
+
+
+@dataclass
+class Item:
+    """One id definition and everything under it."""
+
+    id: str
+    kind: str
+    form: str
+    line: int
+    title: str
+    level: int  # heading level for heading forms, else 0
+    head: Node
+    nodes: list[Node] = field(default_factory=list)  # body, in order
+    context: list[Heading] = field(default_factory=list)  # enclosing headings
+    fields: dict[str, Field] = field(default_factory=dict)
+    field_list: list[Field] = field(default_factory=list)
+    prose: list[Node] = field(default_factory=list)
+    gwt: list[Node] = field(default_factory=list)
+
+    def get(self, *keys: str) -> Field | None:
+        for k in keys:
+            f = self.fields.get(k)
+            if f is not None:
+                return f
+        return None
+
+    def value(self, *keys: str) -> str:
+        f = self.get(*keys)
+        return f.text() if f else ""
+
+    def under(self, word: str) -> bool:
+        w = word.lower()
+        return any(w in h.title.lower() for h in self.context)
+
+
+def id_kind(ident: str) -> str:
+    return ident.rsplit("-", 1)[0]
+
+
+def _def_candidate(n: Node, kinds: tuple[str, ...]) -> tuple[str, str, str] | None:
+    """(form, id, title) when node `n` defines an id of one of `kinds`."""
+    if n.kind == "heading":
+        m = _HEAD_DEF_RE.match(n.text)
+        if m and id_kind(m.group(1)) in kinds:
+            return "heading", m.group(1), (m.group(2) or "").strip()
+    elif n.kind == "line":
+        if not n.bullet and n.depth == 0 and n.first:
+            m = _BOLD_DEF_RE.match(n.text)
+            if m and id_kind(m.group(1)) in kinds:
+                return "bold", m.group(1), (m.group(2) or "").strip()
+            m = _BARE_DEF_RE.match(n.text)
+            if m and id_kind(m.group(1)) in kinds:
+                return "bare", m.group(1), (m.group(2) or m.group(3) or "").strip()
+        elif n.bullet and n.depth == 1:
+            m = _BULLET_DEF_RE.match(n.text)
+            if m and id_kind(m.group(1)) in kinds:
+                return "bullet", m.group(1), m.group(2).strip()
+    elif n.kind == "fence" and "HS" in kinds and "scenario_id" in n.text:
+        m = _YAML_ID_RE.search(n.text)
+        if m:
+            return "yaml", m.group(1), ""
+    return None
+
+
+@dataclass
+class Skipped:
+    """A definition-like line ignored because the document uses a stronger form for that kind."""
+
+    id: str
+    form: str
+    line: int
+    chosen: str
+
+
+def find_items(nodes: list[Node], code: str) -> tuple[list[Item], list[Skipped]]:
+    """Every item a document defines, each with its body nodes and fields."""
+    kinds = DEFINES.get(code, ())
+    if not kinds:
+        return [], []
+    cands: list[tuple[int, str, str, str]] = []
+    best: dict[str, int] = {}
+    for i, n in enumerate(nodes):
+        c = _def_candidate(n, kinds)
+        if c:
+            form, ident, title = c
+            fam = scenario_family(id_kind(ident))
+            cands.append((i, form, ident, title))
+            best[fam] = max(best.get(fam, -1), FORM_RANK[form])
+    chosen: dict[int, tuple[str, str, str]] = {}
+    skipped: list[Skipped] = []
+    for i, form, ident, title in cands:
+        fam = scenario_family(id_kind(ident))
+        if FORM_RANK[form] == best[fam]:
+            chosen[i] = (form, ident, title)
+        elif form != "yaml":
+            rank = best[fam]
+            skipped.append(Skipped(ident, form, nodes[i].line, next(f for f, r in FORM_RANK.items() if r == rank)))
+    items: list[Item] = []
+    stack: list[Heading] = []
+    cur: Item | None = None
+    for i, n in enumerate(nodes):
+        if i in chosen:
+            form, ident, title = chosen[i]
+            if n.kind == "heading":
+                while stack and stack[-1].level >= n.level:
+                    stack.pop()
+            cur = Item(ident, id_kind(ident), form, n.line, _clean_title(title), n.level if form == "heading" else 0, n,
+                       context=list(stack))
+            items.append(cur)
+            if n.kind == "heading":
+                stack.append(Heading(n.text, n.level, n.line))
+            if form == "yaml":
+                cur.nodes.append(n)
+            continue
+        if n.kind == "heading":
+            while stack and stack[-1].level >= n.level:
+                stack.pop()
+            stack.append(Heading(n.text, n.level, n.line))
+            if cur is not None and (cur.level == 0 or n.level <= cur.level):
+                cur = None
+        if cur is not None and cur.form == "bullet":
+            if n.kind == "line" and n.depth <= 1 and (n.bullet or n.first):
+                cur = None
+            elif n.kind != "line" and n.depth < 1:
+                cur = None
+        if cur is not None:
+            cur.nodes.append(n)
+    for it in items:
+        _read_fields(it)
+    return items, skipped
+
+
+def _clean_title(t: str) -> str:
+    t = t.strip().strip("*").strip()
+    return t
+
+
+def _read_fields(it: Item) -> None:
+    """Split an item's body into fields, GIVEN/WHEN/THEN lines and prose."""
+    if it.form == "bullet":
+        head = it.head.text
+        rest = _BULLET_DEF_RE.match(head)
+        body = rest.group(2) if rest else head
+        if " | " in body:
+            segs = body.split(" | ")
+            it.title = strip_md(segs[0])
+            for key, raw, val in parse_pipe_record(" | ".join(segs[1:])):
+                _add(it, Field(key, raw, val, it.head.line, it.head))
+        else:
+            it.title = strip_md(body)
+    cur: Field | None = None
+    cur_depth = 0
+    last_was_field = False
+    for n in it.nodes:
+        if n.kind == "line":
+            if _GWT_RE.match(n.text) and re.match(r"^\W*\**\s*(GIVEN|WHEN|THEN|AND)\b", n.text):
+                it.gwt.append(n)
+                cur = None
+                continue
+            if cur is not None and n.depth > cur_depth:
+                cur.more.append(n)
+                continue
+            f = parse_field(n.text)
+            if f is None and " | " in n.text:
+                recs = parse_pipe_record(n.text)
+                if len(recs) >= 2:
+                    for key, raw, val in recs:
+                        _add(it, Field(key, raw, val, n.line, n))
+                    cur = None
+                    continue
+            if f is not None:
+                key, raw, val = f
+                cur = Field(key, raw, val, n.line, n)
+                cur_depth = n.depth
+                _add(it, cur)
+                last_was_field = True
+                continue
+            if cur is not None and (cur.open or (not n.first and not n.bullet)):
+                cur.more.append(n)
+                continue
+            if it.gwt and not n.first and not n.bullet and it.gwt[-1].line == n.line - 1:
+                it.gwt.append(n)
+                continue
+            it.prose.append(n)
+            cur = None
+        elif n.kind in ("table", "fence"):
+            if cur is not None and (cur.open or last_was_field):
+                cur.more.append(n)
+            else:
+                it.prose.append(n)
+        last_was_field = False
+
+
+def _add(it: Item, f: Field) -> None:
+    it.field_list.append(f)
+    it.fields.setdefault(f.key, f)
+
+
+def sections(nodes: list[Node]) -> list[Heading]:
+    return [Heading(n.text, n.level, n.line) for n in nodes if n.kind == "heading"]
