@@ -1,0 +1,134 @@
+"""The pure compile: ProductSpec → {relative path: bytes}.
+
+Per-task outputs come from `compile_task(task_inputs(spec, task), options)`
+and depend on nothing else; shared outputs (index, facets) are one row per
+item. No I/O here beyond reading templates; the leak guard and the writer
+sit at the edge.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from generator.compile import facets
+from generator.compile.inputs import SpecIndex, TaskInputs, handoff_id, task_inputs, task_scope
+from generator.compile.questions import ADVERSARIAL_SETS, minimum_tests, questions
+from generator.compile.sections import SECTIONS, section_sources
+from generator.compile.templating import ANSWERS, HANDOFF, PROMPT, render
+from generator.errors import SpecError
+from generator.model import DOCUMENTS, ProductSpec
+
+PARTS = ("handoffs", "prompts", "facets")
+CONTRACT_VERSION = "1.2.0"
+RESULTS_ENV = "FACTORY_RESULTS_PATH"
+
+
+@dataclass(frozen=True)
+class CompileOptions:
+    """How to compile: adversarial set, template overlay, spec label, parts to emit.
+
+    `source_label` names the spec in generated headers ("specs/inkwell"): it
+    must be relative, never an absolute path, so outputs do not depend on
+    where the repository sits.
+    """
+
+    adversarial: str = "genesis"
+    templates: str = ""  # overlay directory ("" for the defaults only)
+    source_label: str = ""
+    parts: frozenset[str] = field(default_factory=lambda: frozenset(PARTS))
+    contract_version: str = CONTRACT_VERSION
+
+    def __post_init__(self) -> None:
+        if self.adversarial not in ADVERSARIAL_SETS:
+            raise ValueError(f"adversarial set must be one of {ADVERSARIAL_SETS}, not {self.adversarial!r}")
+        unknown = set(self.parts) - set(PARTS)
+        if unknown:
+            raise ValueError(f"unknown parts: {sorted(unknown)}")
+
+
+def _label(spec_name: str, options: CompileOptions) -> str:
+    return options.source_label or spec_name
+
+
+def compile_task(t: TaskInputs, options: CompileOptions) -> dict[str, bytes]:
+    """All outputs of one task, from its inputs alone."""
+    hid = handoff_id(t.task.id)
+    label = _label(t.spec_name, options)
+    sources = section_sources(t)
+    common = {"t": t, "hid": hid, "spec_label": label, "docs": DOCUMENTS, "results_env": RESULTS_ENV}
+    out: dict[str, bytes] = {}
+    if "handoffs" in options.parts:
+        out[facets.handoff_path(hid, "BUILDER_HANDOFF")] = render(
+            HANDOFF,
+            options.templates,
+            **common,
+            sources=sources,
+            titles=SECTIONS,
+            min_tests=minimum_tests(t),
+        )
+        out[f"{hid}/handoff.toml"] = facets.handoff_toml(t, sources)
+    if "prompts" in options.parts:
+        qs = questions(t, options.adversarial)
+        ctx = dict(
+            common,
+            questions=qs,
+            rules=mandatory_rules(t),
+            adversarial=options.adversarial,
+            contract_version=options.contract_version,
+            handoff_path=facets.handoff_path(hid, "BUILDER_HANDOFF"),
+            prompt_path=facets.handoff_path(hid, "AGENT_PROMPT"),
+        )
+        out[facets.handoff_path(hid, "AGENT_PROMPT")] = render(PROMPT, options.templates, **ctx)
+        out[facets.handoff_path(hid, "EXPECTED_ANSWERS")] = render(ANSWERS, options.templates, **ctx)
+        out[f"{hid}/prompt.toml"] = facets.prompt_toml(t, qs, options.contract_version, options.adversarial)
+    return out
+
+
+def mandatory_rules(t: TaskInputs) -> list[str]:
+    """The prompt's rules: this spec's own articles, NEVER/ASK FIRST boundaries and tool rules."""
+    rules = [f"{a.id}{f' ({a.title})' if a.title else ''}: {a.get('rule')}" for a in t.articles if a.get("rule")]
+    rules += [f"{b.id}: {b.title}" for b in t.boundaries if b.id.upper() in ("NEVER", "ASK FIRST")]
+    for r in t.tooling + t.tool_rules:
+        if r.get("use"):
+            rules.append(f"{r.title}: use {r.get('use')}" + (f", not {r.get('avoid')}" if r.get("avoid") else ""))
+    return rules
+
+
+def _check_ids(spec: ProductSpec) -> None:
+    seen: dict[str, str] = {}
+    problems = []
+    for task in spec.tasks:
+        try:
+            hid = handoff_id(task.id)
+        except ValueError:
+            problems.append(f"{task.source or 'D8_TASKS.md'}: task id {task.id!r} has no number")
+            continue
+        if hid in seen:
+            problems.append(f"{task.source or 'D8_TASKS.md'}: {task.id} and {seen[hid]} both map to {hid}")
+        seen[hid] = task.id
+    if problems:
+        raise SpecError("\n".join(problems))
+
+
+def compile_shared(spec: ProductSpec, options: CompileOptions, index: SpecIndex | None = None) -> dict[str, bytes]:
+    """Outputs about the whole spec: `handoff_index.json` and `facets/*.toml`."""
+    out: dict[str, bytes] = {}
+    if "handoffs" in options.parts:
+        out["handoff_index.json"] = facets.index_json(spec)
+    if "facets" in options.parts:
+        ix = index or SpecIndex(spec)
+        entities_of = {t.id: task_scope(ix, t)[2] for t in spec.tasks}
+        out.update(facets.spec_facets(spec, _label(spec.name, options), entities_of))
+    return out
+
+
+def compile_spec(spec: ProductSpec, options: CompileOptions | None = None) -> dict[str, bytes]:
+    """Every output of a spec, keyed by POSIX path relative to `handoffs/<spec>/`."""
+    options = options or CompileOptions()
+    _check_ids(spec)
+    ix = SpecIndex(spec)
+    out: dict[str, bytes] = {}
+    for task in spec.tasks:
+        out.update(compile_task(task_inputs(spec, task, ix), options))
+    out.update(compile_shared(spec, options, ix))
+    return dict(sorted(out.items()))

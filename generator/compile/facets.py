@@ -1,0 +1,233 @@
+"""TOML facets and the handoff index: the machine-readable side of a build.
+
+One row per item in a stable (numeric id) order, arrays one item per line,
+so an edit to one scenario changes only the rows that mention it. Facets
+never depend on template wording and never carry anything from D9.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+
+import tomlkit
+
+from generator.compile.inputs import TaskInputs, handoff_id, one_line, src
+from generator.compile.questions import Question
+from generator.model import BUILDER_VISIBLE_DOCS, ProductSpec
+from generator.spec.ids import id_key
+
+
+def handoff_path(hid: str, kind: str) -> str:
+    """Relative path of a handoff's file: kind is BUILDER_HANDOFF, AGENT_PROMPT or EXPECTED_ANSWERS."""
+    return f"{hid}/{hid}_{kind}.md"
+
+
+def _array(items: Iterable[str]):
+    arr = tomlkit.array()
+    arr.extend(list(items))
+    if len(arr) > 1:
+        arr.multiline(True)
+    return arr
+
+
+def _dump(doc) -> bytes:
+    text = tomlkit.dumps(doc)
+    return (text.rstrip("\n") + "\n").encode("utf-8")
+
+
+def _table(**values):
+    t = tomlkit.table()
+    for k, v in values.items():
+        t.add(k, _array(v) if isinstance(v, (list, tuple)) else v)
+    return t
+
+
+def _aot(rows: Iterable[dict]):
+    aot = tomlkit.aot()
+    for row in rows:
+        aot.append(_table(**row))
+    return aot
+
+
+def inputs_digest(t: TaskInputs) -> str:
+    """Digest of everything a task's outputs are computed from."""
+    return "sha256:" + hashlib.sha256(repr(t).encode("utf-8")).hexdigest()
+
+
+def spec_digest(spec: ProductSpec) -> str:
+    """Digest of the builder-visible documents (D9 is not part of it)."""
+    h = hashlib.sha256()
+    for code in BUILDER_VISIBLE_DOCS:
+        d = spec.documents.get(code)
+        h.update(f"{code}={d.digest if d and d.present else '-'}\n".encode())
+    return "sha256:" + h.hexdigest()
+
+
+def handoff_toml(t: TaskInputs, sections: dict[str, tuple[str, ...]]) -> bytes:
+    hid = handoff_id(t.task.id)
+    doc = tomlkit.document()
+    doc.add("handoff_id", hid)
+    doc.add("task_id", t.task.id)
+    doc.add("title", t.task.title)
+    doc.add("spec", t.spec_name)
+    doc.add("source", t.task.source)
+    doc.add("inputs_digest", inputs_digest(t))
+    doc.add("paths", _table(handoff=handoff_path(hid, "BUILDER_HANDOFF")))
+    doc.add(
+        "trace",
+        _table(
+            scenarios=[r.id for r in t.scenarios],
+            contracts=[r.id for r in t.contracts],
+            entities=[r.id for r in t.entities],
+            articles=[r.id for r in t.articles],
+            depends_on=list(t.depends_on),
+            files=list(t.files),
+            missing=list(t.missing),
+        ),
+    )
+    doc.add("sections", _table(**{k: list(v) for k, v in sections.items()}))
+    return _dump(doc)
+
+
+def prompt_toml(t: TaskInputs, qs: list[Question], contract_version: str, adversarial: str) -> bytes:
+    hid = handoff_id(t.task.id)
+    doc = tomlkit.document()
+    doc.add("handoff_id", hid)
+    doc.add("task_id", t.task.id)
+    doc.add("contract_version", contract_version)
+    doc.add("adversarial", adversarial)
+    doc.add("inputs_digest", inputs_digest(t))
+    doc.add(
+        "paths",
+        _table(
+            handoff=handoff_path(hid, "BUILDER_HANDOFF"),
+            prompt=handoff_path(hid, "AGENT_PROMPT"),
+            answers=handoff_path(hid, "EXPECTED_ANSWERS"),
+        ),
+    )
+    doc.add(
+        "question",
+        _aot({"number": q.number, "category": q.category, "text": q.text, "sources": list(q.sources)} for q in qs),
+    )
+    return _dump(doc)
+
+
+def index_json(spec: ProductSpec) -> bytes:
+    """`handoff_index.json`: task id → handoff id, path, scenarios, contracts (numeric task order)."""
+    out: dict[str, dict] = {}
+    for task in sorted(spec.tasks, key=lambda t: id_key(t.id)):
+        hid = handoff_id(task.id)
+        out[task.id] = {
+            "contracts": list(task.contracts),
+            "handoff_id": hid,
+            "path": handoff_path(hid, "BUILDER_HANDOFF"),
+            "scenarios": list(task.scenarios),
+        }
+    return (json.dumps(out, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def _by_id(items):
+    return sorted(items, key=lambda x: id_key(x.id))
+
+
+def _edges(spec: ProductSpec, entities_of: dict[str, list[str]]) -> list[dict]:
+    rows: set[tuple[str, str, str]] = set()
+    for t in spec.tasks:
+        rows.update((t.id, "satisfies", s) for s in t.scenarios)
+        rows.update((t.id, "implements", c) for c in t.contracts)
+        rows.update((t.id, "depends_on", d) for d in t.depends_on)
+        rows.update((t.id, "uses", e) for e in entities_of.get(t.id, []))
+    for c in spec.contracts:
+        rows.update((s, "specified_by", c.id) for s in c.scenarios)
+    for e in spec.entities:
+        rows.update((e.id, "serves", s) for s in e.scenarios)
+    ordered = sorted(rows, key=lambda r: (id_key(r[0]), r[1], id_key(r[2])))
+    return [{"from": a, "rel": r, "to": b} for a, r, b in ordered]
+
+
+def spec_facets(spec: ProductSpec, source_label: str, entities_of: dict[str, list[str]]) -> dict[str, bytes]:
+    """facets/*.toml for the whole spec; `entities_of` maps task id → entity ids it uses."""
+    files: dict[str, bytes] = {}
+    doc = tomlkit.document()
+    doc.add("name", spec.name)
+    doc.add("component", one_line(spec.component_name))
+    doc.add("package_id", one_line(spec.package_id))
+    doc.add("source", source_label)
+    doc.add("digest", spec_digest(spec))
+    doc.add(
+        "document",
+        _aot(
+            {"code": c, "file": d.filename, "present": d.present, "digest": d.digest}
+            for c in BUILDER_VISIBLE_DOCS
+            if (d := spec.documents.get(c))
+        ),
+    )
+    files["facets/spec.toml"] = _dump(doc)
+
+    def facet(name: str, key: str, rows: Iterable[dict]) -> None:
+        d = tomlkit.document()
+        d.add(key, _aot(rows))
+        files[f"facets/{name}.toml"] = _dump(d)
+
+    facet(
+        "scenarios",
+        "scenario",
+        (
+            {"id": s.id, "title": one_line(s.title), "priority": s.priority, "kind": s.kind, "source": src(s.source)}
+            for s in _by_id(spec.scenarios)
+        ),
+    )
+    facet(
+        "tasks",
+        "task",
+        (
+            {
+                "id": t.id,
+                "title": one_line(t.title),
+                "phase": one_line(t.phase),
+                "handoff_id": handoff_id(t.id),
+                "depends_on": list(t.depends_on),
+                "scenarios": list(t.scenarios),
+                "contracts": list(t.contracts),
+                "source": src(t.source),
+            }
+            for t in _by_id(spec.tasks)
+        ),
+    )
+    facet(
+        "contracts",
+        "contract",
+        (
+            {"id": c.id, "kind": c.kind, "title": one_line(c.title), "scenarios": list(c.scenarios), "source": src(c.source)}
+            for c in _by_id(spec.contracts)
+        ),
+    )
+    facet(
+        "entities",
+        "entity",
+        (
+            {"id": e.id, "name": one_line(e.name), "scope": e.scope, "fields": len(e.fields), "source": src(e.source)}
+            for e in _by_id(spec.entities)
+        ),
+    )
+    const = spec.constitution
+    d = tomlkit.document()
+    d.add("version", one_line(const.version))
+    d.add("article", _aot({"number": a.number, "title": one_line(a.title), "source": src(a.source)} for a in const.articles))
+    d.add("boundary", _aot({"kind": b.kind, "text": one_line(b.text), "source": src(b.source)} for b in const.boundaries))
+    files["facets/articles.toml"] = _dump(d)
+    d = tomlkit.document()
+    d.add(
+        "clarification",
+        _aot(
+            {"id": c.id, "title": one_line(c.title), "status": c.status, "source": src(c.source)}
+            for c in _by_id(spec.clarifications)
+        ),
+    )
+    d.add("gap", _aot({"id": g.id, "title": one_line(g.title), "status": g.status, "source": src(g.source)} for g in _by_id(spec.gaps)))
+    files["facets/clarifications.toml"] = _dump(d)
+    facet("edges", "edge", _edges(spec, entities_of))
+    return files
+

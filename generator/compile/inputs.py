@@ -1,0 +1,349 @@
+"""What one task's outputs are made of: an explicit, hashable `TaskInputs`.
+
+A handoff, prompt and expected answers are a function of the task's inputs
+only, so an incremental rebuild can compare `TaskInputs` values to know
+which tasks an edit touches. Every piece carries its source (`doc:line`).
+Nothing here reads D9.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from generator.model import ProductSpec, Section, Source, Task
+from generator.spec.ids import find_ids, id_key, norm_id
+
+_TASK_NUM_RE = re.compile(r"^T-(\d+)([A-Za-z]*)$")
+_ARTICLE_RE = re.compile(r"\bArt(?:icles?|\.)?\s+(\d+(?:\s*(?:,|and|&|-|–|through)\s*\d+)*)", re.IGNORECASE)
+_WS_RE = re.compile(r"\s+")
+
+
+def handoff_id(task_id: str) -> str:
+    """H-FACTORY-NNN from the task's own number: T-7 → H-FACTORY-007, T-1000 → H-FACTORY-1000."""
+    m = _TASK_NUM_RE.match(task_id.strip())
+    if not m:
+        raise ValueError(f"not a task id: {task_id!r}")
+    return f"H-FACTORY-{int(m.group(1)):03d}{m.group(2).upper()}"
+
+
+def one_line(text: str) -> str:
+    """Collapse a spec value to one line so each item renders on one line."""
+    return _WS_RE.sub(" ", text or "").strip()
+
+
+def src(source: Source | None, fallback: str = "") -> str:
+    return str(source) if source else fallback
+
+
+@dataclass(frozen=True)
+class Ref:
+    """One spec item a task uses: id, title, labelled fields, table rows, source."""
+
+    kind: str
+    id: str
+    title: str = ""
+    source: str = ""
+    fields: tuple[tuple[str, str], ...] = ()
+    rows: tuple[tuple[tuple[str, str], ...], ...] = ()
+    refs: tuple[str, ...] = ()
+
+    def get(self, name: str) -> str:
+        for k, v in self.fields:
+            if k == name:
+                return v
+        return ""
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A block of spec text (plan or agent-context section) with its source."""
+
+    name: str
+    text: str
+    source: str
+
+
+@dataclass(frozen=True)
+class TaskInputs:
+    """Exactly what a task's outputs are computed from."""
+
+    spec_name: str
+    component: str
+    package_id: str
+    task: Ref
+    depends_on: tuple[str, ...]
+    dependents: tuple[str, ...]
+    criteria: tuple[str, ...]
+    scenarios: tuple[Ref, ...]
+    contracts: tuple[Ref, ...]
+    entities: tuple[Ref, ...]
+    missing: tuple[str, ...]  # ids the task names that the spec does not define
+    articles: tuple[Ref, ...]
+    articles_named: bool  # False: the task names no article, all apply
+    boundaries: tuple[Ref, ...]
+    tooling: tuple[Ref, ...]
+    not_list: tuple[Ref, ...]
+    components: tuple[Ref, ...]
+    files: tuple[str, ...]
+    plan: tuple[Piece, ...]
+    context: tuple[Piece, ...]
+    tool_rules: tuple[Ref, ...]
+    conventions: tuple[Ref, ...]
+    existing: tuple[Ref, ...]  # D10 active components for the task's files
+
+    @property
+    def handoff_id(self) -> str:
+        return handoff_id(self.task.id)
+
+    def piece(self, name: str) -> Piece | None:
+        for p in self.plan + self.context:
+            if p.name == name:
+                return p
+        return None
+
+
+def _pairs(*items: tuple[str, str]) -> tuple[tuple[str, str], ...]:
+    return tuple((k, one_line(v)) for k, v in items if v and v.strip())
+
+
+def _task_text(task: Task) -> str:
+    return "\n".join([task.title, task.description, task.scenarios_text, task.contracts_text, *task.acceptance_criteria])
+
+
+def _find_section(sections: Iterable[Section], *words: str) -> Section | None:
+    """First section (depth first) whose title contains one of `words`."""
+    for s in sections:
+        t = s.title.lower()
+        if any(w in t for w in words):
+            return s
+        hit = _find_section(s.children, *words)
+        if hit:
+            return hit
+    return None
+
+
+def _section_source(spec: ProductSpec, sections: list[Section], doc: str, *words: str) -> str:
+    s = _find_section(sections, *words)
+    if s:
+        return str(s.source)
+    return spec.documents[doc].filename if doc in spec.documents else ""
+
+
+def _article_numbers(text: str) -> set[int]:
+    out: set[int] = set()
+    for m in _ARTICLE_RE.finditer(text):
+        nums = [int(n) for n in re.findall(r"\d+", m.group(1))]
+        if re.search(r"-|–|through", m.group(1)) and len(nums) == 2 and 0 <= nums[1] - nums[0] < 50:
+            out.update(range(nums[0], nums[1] + 1))
+        else:
+            out.update(nums)
+    return out
+
+
+def _basename(path: str) -> str:
+    return path.strip().strip("`").rstrip("/").rsplit("/", 1)[-1]
+
+
+class SpecIndex:
+    """Lookups over a spec built once per compile, so per-task work is linear."""
+
+    def __init__(self, spec: ProductSpec):
+        self.spec = spec
+        self.scenarios = {norm_id(s.id): s for s in spec.scenarios}
+        self.contracts = {norm_id(c.id): c for c in spec.contracts}
+        self.entities = {norm_id(e.id): e for e in spec.entities}
+        self.tasks = {norm_id(t.id): t for t in spec.tasks}
+        self.dependents: dict[tuple, list[str]] = {}
+        for t in spec.tasks:
+            for d in t.depends_on:
+                self.dependents.setdefault(norm_id(d), []).append(t.id)
+        self.entities_by_scenario: dict[tuple, list[str]] = {}
+        for e in spec.entities:
+            for s in e.scenarios:
+                self.entities_by_scenario.setdefault(norm_id(s), []).append(e.id)
+        plan, ctx = spec.plan, spec.agent_context
+        self.plan_pieces = {
+            "architecture": Piece("architecture", plan.architecture, _section_source(spec, plan.sections, "D7", "architecture")),
+            "technical_context": Piece(
+                "technical_context", plan.technical_context, _section_source(spec, plan.sections, "D7", "technical context")
+            ),
+            "testing_strategy": Piece(
+                "testing_strategy", plan.testing_strategy, _section_source(spec, plan.sections, "D7", "testing")
+            ),
+            "file_order": Piece("file_order", plan.file_order, _section_source(spec, plan.sections, "D7", "file creation", "file order")),
+        }
+        self.commands = Piece(
+            "commands", "\n\n".join(b.rstrip("\n") for b in ctx.command_blocks), _section_source(spec, ctx.sections, "D10", "command")
+        )
+        self.conventions_src = _section_source(spec, ctx.sections, "D10", "convention")
+        self.patterns_src = _section_source(spec, ctx.sections, "D10", "pattern")
+        self.active_src = _section_source(spec, ctx.sections, "D10", "active component", "component")
+        self.d2_file = spec.documents["D2"].filename if "D2" in spec.documents else "D2_SPECIFICATION.md"
+
+
+def _scenario_ref(s) -> Ref:
+    fields = _pairs(("priority", s.priority), ("given", s.given), ("when", s.when), ("then", s.then))
+    fields += tuple(("and", one_line(a)) for a in s.and_ if a.strip())
+    fields += _pairs(("testing", s.testing_approach), ("kind", s.kind))
+    return Ref("scenario", s.id, one_line(s.title), src(s.source), fields)
+
+
+def _contract_ref(c) -> Ref:
+    fields = tuple((k, one_line(v)) for k, v in sorted(c.fields.items()) if v and v.strip())
+    rows = tuple(tuple((k, one_line(v)) for k, v in row.items()) for row in c.shape)
+    return Ref("contract", c.id, one_line(c.title), src(c.source), fields, rows, tuple(c.scenarios))
+
+
+def _entity_ref(e) -> Ref:
+    fields = _pairs(("name", e.name), ("scope", e.scope), ("description", e.description))
+    fields += tuple(("invariant", one_line(i)) for i in e.invariants if i.strip())
+    rows = tuple(tuple((k, one_line(v)) for k, v in row.items()) for row in e.fields)
+    return Ref("entity", e.id, one_line(e.name), src(e.source), fields, rows, tuple(e.scenarios))
+
+
+def _component_ref(c) -> Ref:
+    fields = _pairs(
+        ("file", c.file), ("responsibility", c.responsibility), ("depends_on", c.depends_on), ("exposes", c.exposes)
+    )
+    return Ref("component", c.name, one_line(c.name), src(c.source), fields, (), tuple(c.implements))
+
+
+def _lookup(ids: Iterable[str], table: dict, make, missing: list[str]) -> tuple[Ref, ...]:
+    out: list[Ref] = []
+    seen: set[tuple] = set()
+    for i in ids:
+        k = norm_id(i)
+        if k in seen:
+            continue
+        seen.add(k)
+        item = table.get(k)
+        if item is None:
+            missing.append(i)
+        else:
+            out.append(make(item))
+    return tuple(out)
+
+
+def task_scope(ix: SpecIndex, task: Task, contracts: tuple[Ref, ...] | None = None):
+    """(D7 components, files, D3 entity ids) a task uses.
+
+    Components are those whose Implements names one of the task's ids or
+    whose file the task mentions; entities are named by the task, its
+    contracts or components, or serve one of its scenarios.
+    """
+    if contracts is None:
+        contracts = _lookup(task.contracts, ix.contracts, _contract_ref, [])
+    text = _task_text(task)
+    own = {norm_id(i) for i in [*task.scenarios, *task.contracts, task.id]}
+    words = {_basename(w) for w in re.findall(r"[\w./-]+\.\w+", text)}
+    components = []
+    for c in ix.spec.plan.components:
+        if own & {norm_id(i) for i in c.implements} or (c.file and _basename(c.file) in words):
+            components.append(c)
+    files: list[str] = []
+    comp_files = {_basename(c.file): c.file for c in components if c.file}
+    for f in ix.spec.plan.files:
+        if _basename(f) in comp_files or _basename(f) in words:
+            files.append(f)
+    known = {_basename(f) for f in files}
+    files += [f for b, f in comp_files.items() if b not in known]
+    ent_ids = [i for i in find_ids(text) if i.startswith("E-")]
+    for c in contracts:
+        ent_ids += [i for _, v in c.fields for i in find_ids(v) if i.startswith("E-")]
+    for c in components:
+        ent_ids += [i for i in c.implements if i.startswith("E-")]
+    for s in task.scenarios:
+        ent_ids += ix.entities_by_scenario.get(norm_id(s), [])
+    ent_ids = sorted({norm_id(i): i for i in ent_ids}.values(), key=id_key)
+    return components, files, ent_ids
+
+
+def task_inputs(spec: ProductSpec, task: Task, index: SpecIndex | None = None) -> TaskInputs:
+    """Gather the task plus exactly the spec pieces its outputs use."""
+    ix = index or SpecIndex(spec)
+    missing: list[str] = []
+    scenarios = _lookup(task.scenarios, ix.scenarios, _scenario_ref, missing)
+    contracts = _lookup(task.contracts, ix.contracts, _contract_ref, missing)
+    text = _task_text(task)
+    components, files, ent_ids = task_scope(ix, task, contracts)
+    ent_missing: list[str] = []
+    entities = _lookup(ent_ids, ix.entities, _entity_ref, ent_missing)
+    missing += [m for m in ent_missing if m in text]
+    # D1 articles named anywhere in what the task uses; all of them when none is named.
+    named_text = "\n".join(
+        [text, *(v for r in scenarios + contracts for _, v in r.fields), *(c.responsibility for c in components)]
+    )
+    numbers = _article_numbers(named_text)
+    const = spec.constitution
+    chosen = [a for a in const.articles if a.number in numbers]
+    articles = tuple(
+        Ref(
+            "article",
+            f"Article {a.number}",
+            one_line(a.title),
+            src(a.source),
+            _pairs(("rule", a.rule), ("why", a.why), ("test", a.test), ("violations", a.violations)),
+        )
+        for a in (chosen or const.articles)
+    )
+    boundaries = tuple(Ref("boundary", b.kind, one_line(b.text), src(b.source)) for b in const.boundaries)
+    tooling = tuple(
+        Ref("tool", one_line(t.operation), one_line(t.operation), src(t.source), _pairs(("use", t.use), ("avoid", t.avoid), ("why", t.why)))
+        for t in const.tooling
+    )
+    not_list = tuple(Ref("not", str(n), one_line(s), ix.d2_file) for n, s in enumerate(spec.specification.not_list, 1))
+    ctx = spec.agent_context
+    tool_rules = tuple(
+        Ref("tool", one_line(t.operation), one_line(t.operation), src(t.source), _pairs(("use", t.use), ("avoid", t.avoid), ("why", t.why)))
+        for t in ctx.tool_rules
+    )
+    conventions = tuple(Ref("convention", str(n), one_line(c), ix.conventions_src) for n, c in enumerate(ctx.conventions, 1))
+    conventions += tuple(Ref("pattern", str(n), one_line(p), ix.patterns_src) for n, p in enumerate(ctx.key_patterns, 1))
+    file_names = {_basename(f) for f in files}
+    rows = [r for r in ctx.components if file_names & {_basename(w) for w in re.findall(r"[\w./-]+", " ".join(r.values()))}]
+    existing = tuple(
+        Ref("active", one_line(next(iter(r.values()), "")), "", ix.active_src, tuple((k, one_line(v)) for k, v in r.items()))
+        for r in (rows or ctx.components)
+    )
+    order = ix.plan_pieces["file_order"]
+    scoped_order = "\n".join(l for l in order.text.splitlines() if any(b in l for b in file_names))
+    plan = (
+        ix.plan_pieces["architecture"],
+        ix.plan_pieces["technical_context"],
+        ix.plan_pieces["testing_strategy"],
+        Piece("file_order", scoped_order, order.source),
+    )
+    task_ref = Ref(
+        "task",
+        task.id,
+        one_line(task.title),
+        src(task.source),
+        _pairs(("phase", task.phase), ("scope", task.scope), ("parallel", task.parallel), ("description", task.description)),
+    )
+    return TaskInputs(
+        spec_name=spec.name,
+        component=one_line(spec.component_name),
+        package_id=one_line(spec.package_id),
+        task=task_ref,
+        depends_on=tuple(task.depends_on),
+        dependents=tuple(ix.dependents.get(norm_id(task.id), [])),
+        criteria=tuple(one_line(c) for c in task.acceptance_criteria if c.strip()),
+        scenarios=scenarios,
+        contracts=contracts,
+        entities=entities,
+        missing=tuple(missing),
+        articles=articles,
+        articles_named=bool(chosen),
+        boundaries=boundaries,
+        tooling=tooling,
+        not_list=not_list,
+        components=tuple(_component_ref(c) for c in components),
+        files=tuple(files),
+        plan=plan,
+        context=(ix.commands,),
+        tool_rules=tool_rules,
+        conventions=conventions,
+        existing=existing,
+    )

@@ -1,0 +1,207 @@
+"""Refuse any output that carries D9 material the builders may not see.
+
+D9 is cut into needles: holdout ids, titles and slugs, each command line of
+its bash steps, and every sentence or table cell of meaningful length.
+Needles that also stand in D1–D8 or D10 are not secrets and are dropped.
+Outputs are then scanned line by line: each needle is anchored on its
+rarest word, so a line is looked at closely only when a set intersection
+says one of those anchors is in it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from generator.errors import FactoryError
+from generator.model import BUILDER_VISIBLE_DOCS, ProductSpec
+
+_PUNCT = str.maketrans({c: " " for c in "`*_|\"'()[]{}<>,;:!?.#=—–“”‘’\\"})
+_MARKER_RE = re.compile(r"^\s*(?:>\s*)*(?:[-*+]|\d+[.)])\s+")
+_SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=\S)")
+_FENCE_RE = re.compile(r"^\s*(?:```|~~~)\s*(\w*)")
+_SHELLS = ("", "bash", "sh", "shell", "console", "zsh")
+_REF_WORD_RE = re.compile(r"^(?:[a-z]+(?:-[a-z]+)?-\d+|d\d+|p\d)$")
+_KEY_RE = re.compile(r"^\s*-?\s*[\w.-]+:\s*")
+_SLUG_RE = re.compile(r"[^a-z0-9]+")
+MIN_WORDS = 5  # sentences shorter than this are too common to call a leak
+MIN_COMMAND = 2  # words in a command line
+
+
+def words(text: str) -> list[str]:
+    """Normalised words: case folded, markdown punctuation removed, lone dashes dropped."""
+    return [w for w in text.casefold().translate(_PUNCT).split() if w.strip("-")]
+
+
+@dataclass(frozen=True)
+class Needle:
+    kind: str  # "id" | "title" | "slug" | "command" | "sentence"
+    words: tuple[str, ...]
+    source: str  # D9 file:line
+    text: str
+
+
+@dataclass(frozen=True)
+class Leak:
+    path: str
+    line: int
+    needle: Needle
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: holdout {self.needle.kind} from {self.needle.source}: {self.needle.text[:80]!r}"
+
+
+class LeakError(FactoryError):
+    """Outputs would carry D9 material; nothing is written (exit 1)."""
+
+    def __init__(self, leaks: list[Leak]):
+        self.leaks = leaks
+        super().__init__("\n".join(str(x) for x in leaks))
+
+
+def _units(text: str) -> Iterable[tuple[int, str, bool]]:
+    """(line, text, is_command) units of a markdown document.
+
+    Shell fence lines are commands; other fence lines (YAML, JSON) are read
+    as sentences without their key; prose gives sentences and table cells.
+    """
+    fenced = False
+    shell = False
+    para: list[tuple[int, str]] = []
+
+    def flush():
+        if not para:
+            return
+        start = para[0][0]
+        joined = " ".join(t for _, t in para)
+        for s in _SENTENCE_RE.split(joined):
+            yield start, s, False
+        para.clear()
+
+    for n, raw in enumerate(text.splitlines(), 1):
+        fence = _FENCE_RE.match(raw)
+        if fence:
+            yield from flush()
+            fenced = not fenced
+            shell = fence.group(1).lower() in _SHELLS
+            continue
+        if fenced:
+            yield (n, raw, True) if shell else (n, _KEY_RE.sub("", raw), False)
+            continue
+        line = raw.strip()
+        if not line:
+            yield from flush()
+        elif line.startswith("|"):
+            yield from flush()
+            for cell in line.strip("|").split("|"):
+                yield n, cell, False
+        elif line.startswith("#") or _MARKER_RE.match(raw):
+            yield from flush()
+            para.append((n, _MARKER_RE.sub("", line).lstrip("#").strip()))
+        else:
+            para.append((n, line))
+    yield from flush()
+
+
+class Guard:
+    """The D9 needles of one spec, ready to scan outputs."""
+
+    def __init__(self, needles: list[Needle]):
+        self.needles = needles
+        freq = Counter(w for n in needles for w in n.words)
+        self.anchors: dict[str, list[tuple[int, Needle]]] = {}
+        for n in needles:
+            pos = min(range(len(n.words)), key=lambda i: (freq[n.words[i]], -len(n.words[i]), i))
+            self.anchors.setdefault(n.words[pos], []).append((pos, n))
+        self._keys = frozenset(self.anchors)
+
+    def find(self, ws: list[str]) -> list[Needle]:
+        """Needles that occur as a run of words in `ws`."""
+        hits = self._keys.intersection(ws)
+        if not hits:
+            return []
+        found: list[Needle] = []
+        for i, w in enumerate(ws):
+            if w not in hits:
+                continue
+            for off, n in self.anchors[w]:
+                start = i - off
+                if start >= 0 and tuple(ws[start : start + len(n.words)]) == n.words and n not in found:
+                    found.append(n)
+        return found
+
+    def scan(self, files: Mapping[str, bytes]) -> list[Leak]:
+        """Every leak in `files`, by path and line; lines repeated across files are checked once."""
+        if not self.needles:
+            return []
+        cache: dict[str, list[Needle]] = {}
+        leaks: list[Leak] = []
+        for path in sorted(files):
+            text = files[path].decode("utf-8", errors="replace")
+            for n, line in enumerate(text.splitlines(), 1):
+                hit = cache.get(line)
+                if hit is None:
+                    hit = cache[line] = self.find(words(line))
+                leaks.extend(Leak(path, n, x) for x in hit)
+        return leaks
+
+
+def _needles(spec: ProductSpec) -> list[Needle]:
+    d9 = spec.documents.get("D9")
+    if not d9 or not d9.present:
+        return []
+    name = d9.filename
+    out: list[Needle] = []
+
+    def add(kind: str, text: str, line: int, minimum: int) -> None:
+        ws = tuple(words(text))
+        if kind == "sentence" and sum(1 for w in ws if not _REF_WORD_RE.match(w)) < MIN_WORDS - 1:
+            return  # a list of references, not a secret
+        if len(ws) >= minimum:
+            out.append(Needle(kind, ws, f"{name}:{line}", " ".join(text.split())))
+
+    for h in spec.holdouts.holdouts:
+        line = h.source.line if h.source else 0
+        add("id", h.id, line, 1)
+        add("title", h.title, line, 2)
+        slug = _SLUG_RE.sub("-", h.title.lower()).strip("-")
+        if slug.count("-") >= 1:
+            add("slug", slug, line, 1)
+        for step in h.steps:
+            base = step.source.line if step.source else line
+            for k, cmd in enumerate(step.script.splitlines()):
+                if cmd.strip() and not cmd.strip().startswith("#"):
+                    add("command", cmd, base + k, MIN_COMMAND)
+    for n, unit, code in _units(d9.text):
+        if code:
+            if unit.strip() and not unit.strip().startswith("#"):
+                add("command", unit, n, MIN_COMMAND + 1)
+        else:
+            add("sentence", unit, n, MIN_WORDS)
+    unique: dict[tuple, Needle] = {}
+    for x in out:
+        unique.setdefault((x.kind, x.words), x)
+    return list(unique.values())
+
+
+def build_guard(spec: ProductSpec) -> Guard:
+    """Needles from D9 minus whatever the builder-visible documents show anyway."""
+    needles = _needles(spec)
+    if not needles:
+        return Guard([])
+    probe = Guard(needles)
+    visible: set[Needle] = set()
+    for code in BUILDER_VISIBLE_DOCS:
+        d = spec.documents.get(code)
+        if d and d.present:
+            visible.update(probe.find(words(d.text)))
+    return Guard([n for n in needles if n not in visible])
+
+
+def check(spec: ProductSpec, files: Mapping[str, bytes], guard: Guard | None = None) -> None:
+    """Raise LeakError naming every place an output carries D9 material."""
+    leaks = (guard or build_guard(spec)).scan(files)
+    if leaks:
+        raise LeakError(leaks)

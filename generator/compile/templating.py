@@ -1,0 +1,82 @@
+"""Jinja2 templates for the prose outputs: defaults plus an optional overlay.
+
+A file in the project's templates directory replaces the default of the same
+name. Undefined values render as nothing, so a custom template that leaves
+a value out still works. Environments are cached per overlay directory.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from generator.errors import FactoryError
+
+HANDOFF = "handoff.md.j2"
+PROMPT = "prompt.md.j2"
+ANSWERS = "answers.md.j2"
+
+_SLUG_RE = re.compile(r"[^a-z0-9]+")
+_BLANKS_RE = re.compile(r"\n{3,}")
+
+
+class TemplateError(FactoryError):
+    """A template could not be loaded or rendered (exit 1)."""
+
+
+def default_dir() -> Path:
+    """The shipped defaults: the repository's `templates/` next to the package."""
+    return Path(__file__).resolve().parent.parent.parent / "templates"
+
+
+def slug(text: str) -> str:
+    return _SLUG_RE.sub("_", text.lower()).strip("_")
+
+
+def test_name(ident: str, title: str) -> str:
+    name = slug(f"{ident} {title}")[:60].rstrip("_")
+    return f"test_{name}"
+
+
+@lru_cache(maxsize=8)
+def environment(overlay: str = ""):
+    """One cached Environment per overlay directory ("" for none)."""
+    import jinja2
+
+    loaders: list[jinja2.BaseLoader] = []
+    if overlay:
+        loaders.append(jinja2.FileSystemLoader(overlay))
+    loaders.append(jinja2.FileSystemLoader(str(default_dir())))
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=False,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["slug"] = slug
+    env.globals["test_name"] = test_name
+    return env
+
+
+def normalise(text: str) -> str:
+    """LF, no trailing spaces, at most one blank line in a row, one final newline."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = "\n".join(line.rstrip() for line in text.split("\n"))
+    return _BLANKS_RE.sub("\n\n", text).strip("\n") + "\n"
+
+
+def render(name: str, overlay: str = "", **context) -> bytes:
+    """Render one template to normalised UTF-8 bytes; errors name the template and line."""
+    import jinja2
+
+    try:
+        template = environment(overlay).get_template(name)
+        return normalise(template.render(**context)).encode("utf-8")
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(f"{exc.filename or exc.name}:{exc.lineno}: {exc.message}") from None
+    except jinja2.TemplateNotFound as exc:
+        raise TemplateError(f"template not found: {exc.name}") from None
+    except Exception as exc:  # a runtime error inside template code
+        raise TemplateError(f"{name}: cannot render: {exc}") from None
