@@ -66,44 +66,33 @@ class IncrementalCompiler:
 
     def compile(self, spec: ProductSpec) -> dict[str, bytes]:
         """All outputs of `spec`, recompiling only tasks whose inputs changed."""
-        from generator import compile as comp
+        from generator.compile import compile_shared, compile_task, task_inputs
+        from generator.compile.core import _check_ids
+        from generator.compile.inputs import SpecIndex
 
+        _check_ids(spec)  # the same refusal compile_spec gives
         st = self._state(spec.spec_dir)
+        index = SpecIndex(spec)
         compiled: list[str] = []
         fresh: dict[tuple[str, int], tuple[Any, dict[str, bytes]]] = {}
         files: dict[str, bytes] = {}
         seen: dict[str, int] = {}
-        for task, inputs in _all_inputs(comp, spec):
+        for task in spec.tasks:
+            inputs = task_inputs(spec, task, index)
             n = seen[task.id] = seen.get(task.id, -1) + 1
-            key = (task.id, n)
-            prev = st.tasks.get(key)
+            prev = st.tasks.get((task.id, n))
             if prev is not None and prev[0] == inputs:
                 out = prev[1]
             else:
-                out = comp.compile_task(inputs, self.options)
+                out = compile_task(inputs, self.options)
                 compiled.append(task.id)
-            fresh[key] = (inputs, out)
+            fresh[(task.id, n)] = (inputs, out)
             files.update(out)
-        files.update(comp.compile_shared(spec, self.options))
-        finish = getattr(comp, "finish_outputs", None)
-        if finish is not None:  # leak guard and any whole-tree checks compile_spec applies
-            files = finish(spec, files, self.options)
+        files.update(compile_shared(spec, self.options, index))
         st.tasks = fresh
         self.stats.compiled = compiled
         self.stats.reused = len(fresh) - len(compiled)
         return dict(sorted(files.items()))
-
-
-def _all_inputs(comp: Any, spec: ProductSpec):
-    """(task, TaskInputs) for every task, sharing one lookup index when offered."""
-    index_cls = getattr(comp, "SpecIndex", None)
-    if index_cls is None:
-        for t in spec.tasks:
-            yield t, comp.task_inputs(spec, t)
-        return
-    index = index_cls(spec)
-    for t in spec.tasks:
-        yield t, comp.task_inputs(spec, t, index)
 
 
 def _prune(cache: dict, digests: dict[str, str]) -> None:
