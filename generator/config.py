@@ -25,6 +25,8 @@ tomlkit so `factory` can later edit the file in place without losing comments.
     gate = "auto"                 # "auto" | "manual" | "off"
     workspace = "plain"           # "plain" | "worktree"
     target_repo = ""              # for workspace = "worktree"
+    claude_args = []              # extra arguments for claude, e.g. ["--permission-mode", "acceptEdits"]
+    approval_wait = 0             # seconds an idle run waits for `factory approve` (-1: forever)
 
     [holdout]
     step_timeout = 120
@@ -73,6 +75,8 @@ class DispatchConfig:
     gate: str = "auto"
     workspace: str = "plain"
     target_repo: str = ""
+    claude_args: list[str] = field(default_factory=list)
+    approval_wait: float = 0.0
 
 
 @dataclass
