@@ -17,14 +17,28 @@ STEPS = ("setup", "execute", "verify", "cleanup")
 _SHELLS = ("bash", "sh", "shell", "console", "zsh", "")
 
 
-def _yaml(text: str) -> tuple[Any, str]:
+def _yaml(text: str) -> tuple[Any, str, int]:
+    """(data, error, folded lines). A continuation line that breaks the YAML
+    (a plain scalar carrying ": ") is folded into the line above, as meant."""
     import yaml
 
-    try:
-        return yaml.safe_load(text), ""
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        return None, f"{getattr(exc, 'problem', None) or 'invalid YAML'}" + (f" (line {mark.line + 1} of the block)" if mark else "")
+    lines = text.split("\n")
+    folded = 0
+    while True:
+        try:
+            return yaml.safe_load("\n".join(lines)), "", folded
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            k = mark.line if mark else 0
+            prev = lines[k - 1] if 0 < k < len(lines) else ""
+            indent = len(lines[k]) - len(lines[k].lstrip()) if 0 < k < len(lines) else 0
+            if folded < 20 and prev.strip() and indent > len(prev) - len(prev.lstrip().lstrip("- ")) - 1 and indent > 0:
+                lines[k - 1] = prev.rstrip() + " " + lines[k].strip()
+                del lines[k]
+                folded += 1
+                continue
+            where = f" (line {mark.line + 1} of the block)" if mark else ""
+            return None, f"{getattr(exc, 'problem', None) or 'invalid YAML'}{where}", folded
 
 
 def _as_text(x: Any) -> str:
@@ -64,10 +78,13 @@ def _holdout(v: DocView, it: Item, diags: list[Diagnostic]) -> Holdout:
     data: dict[str, Any] = {}
     for n in it.nodes:
         if n.kind == "fence" and (n.info.lower().startswith("yaml") or n.info == "") and re.search(r"^\s*(scenario_id|priority|validates|authority)\s*:", n.text, re.M):
-            loaded, err = _yaml(n.text)
+            loaded, err, folded = _yaml(n.text)
             if err:
                 diags.append(Diagnostic(v.filename, n.line, f"{it.id}: YAML block cannot be read: {err}", "error", "parse"))
-            elif isinstance(loaded, dict):
+            if folded and not err:
+                diags.append(Diagnostic(v.filename, n.line, f"{it.id}: YAML block has {folded} continuation line(s) that "
+                                        "are not valid YAML; read as part of the value above", "warning", "parse"))
+            if isinstance(loaded, dict):
                 data = loaded
             break
     behavioural = bool(data) and any(k in data for k in ("authority", "expected_outcome", "action", "pass_criteria"))

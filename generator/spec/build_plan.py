@@ -81,7 +81,8 @@ def _components(v: DocView) -> list[Component]:
             rest = body[k + 1 : end] if name else body[k:end]
             it = make_item(head, rest)
             name = strip_md(name).strip("`")
-            file = strip_md(it.value("file")).strip("`")
+            ff = it.get("file")
+            file = strip_md(ff.value).strip("`") if ff else ""
             if not file:
                 fm = _FILE_IN_TITLE_RE.search(name)
                 file = fm.group(1) if fm else (name if _PATH_RE.match(name) else "")

@@ -200,8 +200,9 @@ class Item:
         return f.text() if f else ""
 
     def under(self, word: str) -> bool:
-        w = word.lower()
-        return any(w in h.title.lower() for h in self.context)
+        """True when an enclosing section heading (H2 and below) names `word`."""
+        pat = re.compile(rf"\b{re.escape(word)}", re.IGNORECASE)
+        return any(h.level > 1 and pat.search(h.title) for h in self.context)
 
 
 def id_kind(ident: str) -> str:
@@ -328,17 +329,17 @@ def _read_fields(it: Item) -> None:
                 it.gwt.append(n)
                 cur = None
                 continue
-            if cur is not None and n.depth > cur_depth:
-                cur.more.append(n)
-                continue
-            f = parse_field(n.text)
-            if f is None and " | " in n.text:
+            if " | " in n.text and parse_field(n.text) is None:
                 recs = parse_pipe_record(n.text)
                 if len(recs) >= 2:
                     for key, raw, val in recs:
                         _add(it, Field(key, raw, val, n.line, n))
                     cur = None
                     continue
+            if cur is not None and n.depth > cur_depth:
+                cur.more.append(n)
+                continue
+            f = parse_field(n.text)
             if f is not None:
                 key, raw, val = f
                 cur = Field(key, raw, val, n.line, n)

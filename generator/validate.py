@@ -1,0 +1,240 @@
+"""Prove a spec complete and consistent before anything is built from it.
+
+The six checks of the product's own D2/D8 come first, then the registry's:
+references, duplicates, readable documents, the D9 coverage gate, holdouts
+without an executable Verify, and metadata claims that disagree with the
+body. Nothing passes vacuously: a check with nothing to look at fails.
+"""
+
+from __future__ import annotations
+
+import re
+
+from generator.model import DOCUMENTS, CheckResult, Diagnostic, ProductSpec, ValidationResult
+from generator.spec.ids import id_key, sort_ids
+from generator.spec.registry import Registry, build_registry
+
+MIN_HOLDOUTS = 3
+
+
+def validate(spec: ProductSpec) -> ValidationResult:
+    reg = build_registry(spec)
+    diags: list[Diagnostic] = list(spec.diagnostics) + reg.diagnostics
+    checks = [
+        _documents_present(spec),
+        _no_open_items(spec),
+        _scenarios_covered(spec),
+        _contracts_covered(spec),
+        _minimum_holdouts(spec),
+        _no_cycles(spec, diags),
+        _from_diags("documents_readable", diags, "documents", "All present documents are readable and non-empty"),
+        _from_diags("references_resolve", diags, "references", "Every reference names a defined item"),
+        _from_diags("unique_ids", diags, "duplicate_ids", "No id is defined twice"),
+        _coverage_gate(spec, reg, diags),
+        _holdouts_executable(spec, diags),
+        _metadata_claims(spec, diags),
+    ]
+    status = "PASS" if all(c.status == "PASS" for c in checks) else "FAIL"
+    summary = None
+    if status == "PASS":
+        summary = {
+            "documents": sum(1 for c in DOCUMENTS if spec.doc_present(c)),
+            "scenarios": len(spec.scenarios),
+            "tasks": len(spec.tasks),
+            "holdouts": len(spec.holdouts.holdouts),
+            "contracts": len(spec.contracts),
+            "entities": len(spec.entities),
+        }
+    diags.sort(key=lambda d: (_doc_order(d.path), d.line, d.severity != "error", d.message))
+    return ValidationResult(status, str(spec.spec_dir), spec.component_name or None, checks, summary, diags)
+
+
+def _doc_order(path: str) -> int:
+    names = list(DOCUMENTS.values())
+    return names.index(path) if path in names else len(names)
+
+
+def _check(name: str, failures: list[str], ok: str, fail: str) -> CheckResult:
+    if failures:
+        return CheckResult(name, "FAIL", fail, failures)
+    return CheckResult(name, "PASS", ok)
+
+
+def _documents_present(spec: ProductSpec) -> CheckResult:
+    missing = [f"Missing required document: {name}" for code, name in DOCUMENTS.items() if not spec.doc_present(code)]
+    msg = missing[0] if len(missing) == 1 else f"{len(missing)} required documents missing"
+    return _check("all_documents_present", missing, f"All {len(DOCUMENTS)} documents present", msg)
+
+
+def _no_open_items(spec: ProductSpec) -> CheckResult:
+    if not spec.doc_present("D6"):
+        return CheckResult("d6_no_open_items", "FAIL", "D6 is missing: OPEN items cannot be checked")
+    clr = [c for c in spec.clarifications if c.status == "OPEN"]
+    gaps = [g for g in spec.gaps if g.status == "OPEN"]
+    parts = []
+    if clr:
+        parts.append(f"D6 has {len(clr)} OPEN clarification(s): " + ", ".join(f"{c.id} [{c.title}]" for c in clr) + ".")
+    if gaps:
+        parts.append(f"D6 has {len(gaps)} OPEN gap(s): " + ", ".join(f"{g.id} [{g.title}]" for g in gaps) + ".")
+    if parts:
+        msg = " ".join(parts) + " Resolve before proceeding."
+        return CheckResult("d6_no_open_items", "FAIL", msg, [f"{x.id} is OPEN" for x in clr + gaps])
+    return CheckResult("d6_no_open_items", "PASS",
+                       f"D6 has 0 OPEN items ({len(spec.clarifications)} clarification(s), {len(spec.gaps)} gap(s))")
+
+
+def _covered(spec: ProductSpec, attr: str) -> set[tuple]:
+    return {id_key(x) for t in spec.tasks for x in getattr(t, attr)}
+
+
+def _scenarios_covered(spec: ProductSpec) -> CheckResult:
+    name = "d2_scenarios_covered"
+    if not spec.scenarios:
+        return CheckResult(name, "FAIL", "D2 defines no scenarios" if spec.doc_present("D2") else "D2 is missing")
+    if not spec.tasks:
+        return CheckResult(name, "FAIL", "D8 defines no tasks: no scenario is covered" if spec.doc_present("D8") else "D8 is missing")
+    done = _covered(spec, "scenarios")
+    miss = [s.id for s in spec.scenarios if id_key(s.id) not in done]
+    return _check(name, [f"D2 {i} not covered by any D8 task" for i in sort_ids(miss)],
+                  f"All {len(spec.scenarios)} D2 scenarios covered by D8 tasks",
+                  f"{len(miss)} of {len(spec.scenarios)} D2 scenario(s) not covered by any D8 task: {', '.join(sort_ids(miss))}")
+
+
+def _contracts_covered(spec: ProductSpec) -> CheckResult:
+    name = "d4_contracts_covered"
+    if not spec.contracts:
+        return CheckResult(name, "FAIL", "D4 defines no contracts" if spec.doc_present("D4") else "D4 is missing")
+    if not spec.tasks:
+        return CheckResult(name, "FAIL", "D8 defines no tasks: no contract is implemented" if spec.doc_present("D8") else "D8 is missing")
+    done = _covered(spec, "contracts")
+    miss = [c.id for c in spec.contracts if id_key(c.id) not in done]
+    return _check(name, [f"D4 {i} not implemented by any D8 task" for i in sort_ids(miss)],
+                  f"All {len(spec.contracts)} D4 contracts assigned to D8 tasks",
+                  f"{len(miss)} of {len(spec.contracts)} D4 contract(s) not implemented by any D8 task: {', '.join(sort_ids(miss))}")
+
+
+def _minimum_holdouts(spec: ProductSpec) -> CheckResult:
+    n = len(spec.holdouts.holdouts)
+    if not spec.doc_present("D9"):
+        return CheckResult("d9_minimum_holdouts", "FAIL", "D9 is missing: no holdout scenarios")
+    if n < MIN_HOLDOUTS:
+        return CheckResult("d9_minimum_holdouts", "FAIL", f"D9 has {n} holdout scenario(s); at least {MIN_HOLDOUTS} required")
+    return CheckResult("d9_minimum_holdouts", "PASS", f"D9 has {n} holdout scenarios (minimum {MIN_HOLDOUTS})")
+
+
+def find_cycles(edges: dict[str, list[str]]) -> list[list[str]]:
+    """Each dependency cycle once, as a closed path (iterative DFS, linear time)."""
+    color: dict[str, int] = {}
+    cycles: list[list[str]] = []
+    for root in sorted(edges, key=id_key):
+        if color.get(root):
+            continue
+        stack = [(root, iter(sorted(edges.get(root, []), key=id_key)))]
+        path = [root]
+        color[root] = 1
+        while stack:
+            node, it = stack[-1]
+            nxt = next(it, None)
+            if nxt is None:
+                color[node] = 2
+                stack.pop()
+                path.pop()
+                continue
+            if nxt not in edges:
+                continue
+            c = color.get(nxt, 0)
+            if c == 1:
+                cycles.append(path[path.index(nxt):] + [nxt])
+            elif c == 0:
+                color[nxt] = 1
+                path.append(nxt)
+                stack.append((nxt, iter(sorted(edges.get(nxt, []), key=id_key))))
+    return cycles
+
+
+def _no_cycles(spec: ProductSpec, diags: list[Diagnostic]) -> CheckResult:
+    name = "d8_no_dependency_cycles"
+    if not spec.tasks:
+        return CheckResult(name, "FAIL", "D8 defines no tasks" if spec.doc_present("D8") else "D8 is missing")
+    edges = {t.id: [d for d in t.depends_on if d != t.id] for t in spec.tasks}
+    cycles = find_cycles(edges)
+    if not cycles:
+        return CheckResult(name, "PASS", f"D8 dependency graph of {len(spec.tasks)} tasks is acyclic")
+    msgs = [f"Dependency cycle detected in D8: {' → '.join(c)}" for c in cycles]
+    by_id = {t.id: t for t in spec.tasks}
+    for c, m in zip(cycles, msgs):
+        t = by_id[c[0]]
+        diags.append(Diagnostic(t.source.doc, t.ref_lines.get("depends_on", t.source.line), m, "error", name))
+    return CheckResult(name, "FAIL", msgs[0] if len(msgs) == 1 else f"{len(msgs)} dependency cycles detected in D8", msgs)
+
+
+def _from_diags(name: str, diags: list[Diagnostic], check: str, ok: str) -> CheckResult:
+    errs = [d for d in diags if d.check == check and d.severity == "error"]
+    if not errs:
+        return CheckResult(name, "PASS", ok)
+    return CheckResult(name, "FAIL", f"{len(errs)} problem(s): {errs[0]}" if len(errs) > 1 else str(errs[0]), [str(d) for d in errs])
+
+
+def _coverage_gate(spec: ProductSpec, reg: Registry, diags: list[Diagnostic]) -> CheckResult:
+    name = "d9_coverage_gate"
+    if not spec.doc_present("D9"):
+        return CheckResult(name, "FAIL", "D9 is missing: P0/P1 scenarios have no holdout coverage")
+    covered = {id_key(s) for h in spec.holdouts.holdouts for s in h.validates}
+    covered |= {id_key(r.scenario) for r in spec.holdouts.coverage if any(reg.has(x) for x in r.holdouts)}
+    must = [s for s in spec.scenarios if s.priority in ("P0", "P1")]
+    miss = [s for s in must if id_key(s.id) not in covered]
+    for s in miss:
+        diags.append(Diagnostic(s.source.doc, s.source.line, f"{s.priority} scenario {s.id} is validated by no D9 holdout",
+                                "error", name))
+    return _check(name, [f"{s.priority} {s.id} has no holdout" for s in miss],
+                  f"All {len(must)} P0/P1 scenarios validated by at least one holdout",
+                  f"{len(miss)} P0/P1 scenario(s) validated by no holdout: {', '.join(s.id for s in miss)}")
+
+
+def _holdouts_executable(spec: ProductSpec, diags: list[Diagnostic]) -> CheckResult:
+    notes = []
+    for h in spec.holdouts.holdouts:
+        if h.step("verify"):
+            continue
+        why = ("behavioural scenario (YAML): an evaluator has to derive the check" if h.form == "behavioural"
+               else "no Verify step with a bash block")
+        msg = f"{h.id} has no executable Verify: {why}"
+        notes.append(msg)
+        diags.append(Diagnostic(h.source.doc, h.source.line, msg, "warning", "holdouts_executable"))
+    ok = f"{len(spec.holdouts.holdouts) - len(notes)} of {len(spec.holdouts.holdouts)} holdouts have an executable Verify"
+    return CheckResult("holdouts_executable", "PASS", ok, notes)
+
+
+_INT_RE = re.compile(r"^\s*(\d+)\b")
+
+
+def _claim(doc, keys: tuple[str, ...]) -> int | None:
+    for k in keys:
+        m = _INT_RE.match(doc.meta.get(k, ""))
+        if m:
+            return int(m.group(1))
+    return None
+
+
+def _metadata_claims(spec: ProductSpec, diags: list[Diagnostic]) -> CheckResult:
+    notes: list[str] = []
+
+    def claim(code: str, keys: tuple[str, ...], actual: int, what: str) -> None:
+        doc = spec.documents.get(code)
+        if not doc or not doc.present:
+            return
+        n = _claim(doc, keys)
+        if n is not None and n != actual:
+            msg = f"metadata says {keys[0].title()}: {n}, but the document has {actual} {what}"
+            notes.append(f"{doc.filename}: {msg}")
+            diags.append(Diagnostic(doc.filename, doc.meta_line, msg, "warning", "metadata_claims"))
+
+    claim("D8", ("total tasks",), len(spec.tasks), "tasks")
+    claim("D3", ("shared entities",), sum(1 for e in spec.entities if e.scope == "SHARED"), "SHARED entities")
+    shared = sum(1 for g in spec.gaps if g.shared.upper().startswith("YES"))
+    claim("D6", ("shared gaps",), shared, "gaps marked shared")
+    claim("D6", ("private gaps",), len(spec.gaps) - shared, "gaps not marked shared")
+    claim("D6", ("unresolved", "open items"), sum(1 for x in spec.gaps + spec.clarifications if x.status == "OPEN"), "OPEN items")
+    return CheckResult("metadata_claims", "PASS",
+                       "Metadata counts agree with the documents" if not notes else f"{len(notes)} metadata claim(s) disagree with the body",
+                       notes)
