@@ -1,6 +1,6 @@
 """Shared builders for the dispatch tests: a handoff tree, a spec, a config.
 
-The tree mirrors the compiler's layout: `handoffs/<spec>/handoff_index.json`
+The tree mirrors the compiler's layout (generator/compile/facets.py): `handoffs/<spec>/handoff_index.json`
 and `H-…/H-…_{BUILDER_HANDOFF,AGENT_PROMPT,EXPECTED_ANSWERS}.md`, next to a
 spec directory whose D9 holds text no agent may ever see.
 """
@@ -46,9 +46,8 @@ def make_project(root: Path, graph: dict[str, list[str]]) -> tuple[list[Job], Pr
         (d / f"{h}_BUILDER_HANDOFF.md").write_text(f"# Handoff {h}\n\nBuild task {tid}.\n")
         (d / f"{h}_AGENT_PROMPT.md").write_text(f"# Prompt {h}\n\nAnswer the 13 questions, then stop.\n")
         (d / f"{h}_EXPECTED_ANSWERS.md").write_text(f"# Expected {h}\n\n{ANSWERS_SECRET}\n")
-        index[tid] = {"handoff_id": h, "handoff_path": f"{h}/{h}_BUILDER_HANDOFF.md",
-                      "prompt_path": f"{h}/{h}_AGENT_PROMPT.md"}
-    (out / "handoff_index.json").write_text(json.dumps({"tasks": index}, indent=2))
+        index[tid] = {"handoff_id": h, "path": f"{h}/{h}_BUILDER_HANDOFF.md", "scenarios": [], "contracts": []}
+    (out / "handoff_index.json").write_text(json.dumps(index, indent=2))
     spec = ProductSpec(spec_dir=spec_dir, name="demo",
                        tasks=[Task(id=t, depends_on=list(d)) for t, d in graph.items()])
     return jobs_from_index(out, spec), spec
