@@ -21,11 +21,11 @@ def validate(spec: ProductSpec) -> ValidationResult:
     reg = build_registry(spec)
     diags: list[Diagnostic] = list(spec.diagnostics) + reg.diagnostics
     checks = [
-        _documents_present(spec),
-        _no_open_items(spec),
-        _scenarios_covered(spec),
-        _contracts_covered(spec),
-        _minimum_holdouts(spec),
+        _documents_present(spec, diags),
+        _no_open_items(spec, diags),
+        _scenarios_covered(spec, diags),
+        _contracts_covered(spec, diags),
+        _minimum_holdouts(spec, diags),
         _no_cycles(spec, diags),
         _from_diags("documents_readable", diags, "documents", "All present documents are readable and non-empty"),
         _from_diags("references_resolve", diags, "references", "Every reference names a defined item"),
@@ -60,13 +60,14 @@ def _check(name: str, failures: list[str], ok: str, fail: str) -> CheckResult:
     return CheckResult(name, "PASS", ok)
 
 
-def _documents_present(spec: ProductSpec) -> CheckResult:
+def _documents_present(spec: ProductSpec, diags: list[Diagnostic]) -> CheckResult:
     missing = [f"Missing required document: {name}" for code, name in DOCUMENTS.items() if not spec.doc_present(code)]
+    diags += [Diagnostic(m.rsplit(" ", 1)[1], 0, m, "error", "all_documents_present") for m in missing]
     msg = missing[0] if len(missing) == 1 else f"{len(missing)} required documents missing"
     return _check("all_documents_present", missing, f"All {len(DOCUMENTS)} documents present", msg)
 
 
-def _no_open_items(spec: ProductSpec) -> CheckResult:
+def _no_open_items(spec: ProductSpec, diags: list[Diagnostic]) -> CheckResult:
     if not spec.doc_present("D6"):
         return CheckResult("d6_no_open_items", "FAIL", "D6 is missing: OPEN items cannot be checked")
     clr = [c for c in spec.clarifications if c.status == "OPEN"]
@@ -76,6 +77,8 @@ def _no_open_items(spec: ProductSpec) -> CheckResult:
         parts.append(f"D6 has {len(clr)} OPEN clarification(s): " + ", ".join(f"{c.id} [{c.title}]" for c in clr) + ".")
     if gaps:
         parts.append(f"D6 has {len(gaps)} OPEN gap(s): " + ", ".join(f"{g.id} [{g.title}]" for g in gaps) + ".")
+    for x in clr + gaps:
+        diags.append(Diagnostic(x.source.doc, x.source.line, f"{x.id} is OPEN: {x.title}", "error", "d6_no_open_items"))
     if parts:
         msg = " ".join(parts) + " Resolve before proceeding."
         return CheckResult("d6_no_open_items", "FAIL", msg, [f"{x.id} is OPEN" for x in clr + gaps])
@@ -87,7 +90,7 @@ def _covered(spec: ProductSpec, attr: str) -> set[tuple]:
     return {id_key(x) for t in spec.tasks for x in getattr(t, attr)}
 
 
-def _scenarios_covered(spec: ProductSpec) -> CheckResult:
+def _scenarios_covered(spec: ProductSpec, diags: list[Diagnostic]) -> CheckResult:
     name = "d2_scenarios_covered"
     if not spec.scenarios:
         return CheckResult(name, "FAIL", "D2 defines no scenarios" if spec.doc_present("D2") else "D2 is missing")
@@ -95,12 +98,13 @@ def _scenarios_covered(spec: ProductSpec) -> CheckResult:
         return CheckResult(name, "FAIL", "D8 defines no tasks: no scenario is covered" if spec.doc_present("D8") else "D8 is missing")
     done = _covered(spec, "scenarios")
     miss = [s.id for s in spec.scenarios if id_key(s.id) not in done]
+    _uncovered(diags, spec.scenarios, miss, "is covered by no D8 task", name)
     return _check(name, [f"D2 {i} not covered by any D8 task" for i in sort_ids(miss)],
                   f"All {len(spec.scenarios)} D2 scenarios covered by D8 tasks",
                   f"{len(miss)} of {len(spec.scenarios)} D2 scenario(s) not covered by any D8 task: {', '.join(sort_ids(miss))}")
 
 
-def _contracts_covered(spec: ProductSpec) -> CheckResult:
+def _contracts_covered(spec: ProductSpec, diags: list[Diagnostic]) -> CheckResult:
     name = "d4_contracts_covered"
     if not spec.contracts:
         return CheckResult(name, "FAIL", "D4 defines no contracts" if spec.doc_present("D4") else "D4 is missing")
@@ -108,16 +112,26 @@ def _contracts_covered(spec: ProductSpec) -> CheckResult:
         return CheckResult(name, "FAIL", "D8 defines no tasks: no contract is implemented" if spec.doc_present("D8") else "D8 is missing")
     done = _covered(spec, "contracts")
     miss = [c.id for c in spec.contracts if id_key(c.id) not in done]
+    _uncovered(diags, spec.contracts, miss, "is implemented by no D8 task", name)
     return _check(name, [f"D4 {i} not implemented by any D8 task" for i in sort_ids(miss)],
                   f"All {len(spec.contracts)} D4 contracts assigned to D8 tasks",
                   f"{len(miss)} of {len(spec.contracts)} D4 contract(s) not implemented by any D8 task: {', '.join(sort_ids(miss))}")
 
 
-def _minimum_holdouts(spec: ProductSpec) -> CheckResult:
+def _uncovered(diags: list[Diagnostic], items, miss: list[str], what: str, check: str) -> None:
+    want = set(miss)
+    for x in items:
+        if x.id in want and x.source:
+            diags.append(Diagnostic(x.source.doc, x.source.line, f"{x.id} {what}", "error", check))
+
+
+def _minimum_holdouts(spec: ProductSpec, diags: list[Diagnostic]) -> CheckResult:
     n = len(spec.holdouts.holdouts)
     if not spec.doc_present("D9"):
         return CheckResult("d9_minimum_holdouts", "FAIL", "D9 is missing: no holdout scenarios")
     if n < MIN_HOLDOUTS:
+        diags.append(Diagnostic(DOCUMENTS["D9"], 0, f"{n} holdout scenario(s); at least {MIN_HOLDOUTS} required",
+                                "error", "d9_minimum_holdouts"))
         return CheckResult("d9_minimum_holdouts", "FAIL", f"D9 has {n} holdout scenario(s); at least {MIN_HOLDOUTS} required")
     return CheckResult("d9_minimum_holdouts", "PASS", f"D9 has {n} holdout scenarios (minimum {MIN_HOLDOUTS})")
 
