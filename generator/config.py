@@ -119,7 +119,7 @@ _ENUMS = {
 def _coerce(where: str, key: str, value: Any, typ: Any) -> Any:
     if typ is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
-    if typ is list[str]:
+    if typ == list[str]:
         if isinstance(value, list) and all(isinstance(v, str) for v in value):
             return [str(v) for v in value]
         raise UsageError(f"{where}: '{key}' must be a list of strings")
