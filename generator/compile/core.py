@@ -94,7 +94,8 @@ def mandatory_rules(t: TaskInputs) -> list[str]:
     return rules
 
 
-def _check_ids(spec: ProductSpec) -> None:
+def check_ids(spec: ProductSpec) -> None:
+    """Refuse task ids without a number, or two tasks sharing one handoff id."""
     seen: dict[str, str] = {}
     problems = []
     for task in spec.tasks:
@@ -108,6 +109,9 @@ def _check_ids(spec: ProductSpec) -> None:
         seen[hid] = task.id
     if problems:
         raise SpecError("\n".join(problems))
+
+
+_check_ids = check_ids  # older name, kept for callers
 
 
 def compile_shared(spec: ProductSpec, options: CompileOptions, index: SpecIndex | None = None) -> dict[str, bytes]:
@@ -125,7 +129,7 @@ def compile_shared(spec: ProductSpec, options: CompileOptions, index: SpecIndex 
 def compile_spec(spec: ProductSpec, options: CompileOptions | None = None) -> dict[str, bytes]:
     """Every output of a spec, keyed by POSIX path relative to `handoffs/<spec>/`."""
     options = options or CompileOptions()
-    _check_ids(spec)
+    check_ids(spec)
     ix = SpecIndex(spec)
     out: dict[str, bytes] = {}
     for task in spec.tasks:

@@ -1,0 +1,164 @@
+"""Put a compiled tree on disk: write-if-changed, prune stale outputs, all or nothing.
+
+Only files whose bytes differ are written, so a no-op build touches nothing
+and leaves git clean. A manifest in the output directory lists what the
+tool owns; only those files are ever removed, so a user's own files there
+are safe. New files are staged in a sibling temporary directory and moved in
+with renames; if anything fails (disk full, interrupt, a bad path) every
+rename done so far is undone and the previous tree is left exactly as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from generator.errors import FactoryError
+
+MANIFEST = ".factory-manifest"
+
+
+class OutputError(FactoryError):
+    """The output tree could not be written; it was left as it was (exit 1)."""
+
+
+@dataclass(frozen=True)
+class WriteReport:
+    written: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    unchanged: tuple[str, ...] = ()
+    out_dir: Path | None = field(default=None, compare=False)
+
+    @property
+    def changed(self) -> tuple[str, ...]:
+        return tuple(sorted(self.written + self.removed))
+
+    def summary(self) -> str:
+        return f"{len(self.written)} written, {len(self.unchanged)} unchanged, {len(self.removed)} removed"
+
+
+def _check_rel(rel: str) -> None:
+    p = PurePosixPath(rel)
+    if not rel or "\\" in rel or p.is_absolute() or ".." in p.parts or rel != p.as_posix():
+        raise OutputError(f"refusing to write outside the output directory: {rel!r}")
+
+
+def _same(path: Path, data: bytes) -> bool:
+    try:
+        return path.stat().st_size == len(data) and path.read_bytes() == data
+    except OSError:
+        return False
+
+
+def read_manifest(out_dir: Path, manifest: str = MANIFEST) -> set[str]:
+    try:
+        text = (out_dir / manifest).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return set()
+    rels = set()
+    for line in text.splitlines():
+        line = line.strip()
+        try:
+            _check_rel(line)
+        except OutputError:
+            continue  # a hand-edited manifest can never make us delete outside the tree
+        rels.add(line)
+    return rels
+
+
+def _place(src: Path, dst: Path) -> None:
+    """One rename into the tree (a seam for failure-injection tests)."""
+    os.replace(src, dst)
+
+
+def _mkdirs(path: Path, created: list[Path]) -> None:
+    missing = []
+    p = path
+    while not p.exists():
+        missing.append(p)
+        p = p.parent
+    for d in reversed(missing):
+        d.mkdir()
+        created.append(d)
+
+
+def _apply(out_dir: Path, stage: Path, changes: list[str], removals: list[str]) -> None:
+    journal: list[tuple[str, str]] = []
+    created: list[Path] = []
+    old = stage / "old"
+    try:
+        _mkdirs(out_dir, created)
+        for rel in changes:
+            dst = out_dir / rel
+            if dst.exists() or dst.is_symlink():
+                (old / rel).parent.mkdir(parents=True, exist_ok=True)
+                os.replace(dst, old / rel)
+                journal.append(("backup", rel))
+            _mkdirs(dst.parent, created)
+            _place(stage / "new" / rel, dst)
+            journal.append(("placed", rel))
+        for rel in removals:
+            (old / rel).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(out_dir / rel, old / rel)
+            journal.append(("backup", rel))
+    except BaseException:
+        for kind, rel in reversed(journal):
+            if kind == "placed":
+                (out_dir / rel).unlink(missing_ok=True)
+            else:
+                os.replace(old / rel, out_dir / rel)
+        for d in reversed(created):
+            try:
+                d.rmdir()
+            except OSError:
+                pass
+        raise
+
+
+def _prune_dirs(out_dir: Path, removed: list[str]) -> None:
+    """Remove directories that removals left empty (never out_dir itself)."""
+    for rel in sorted(removed, key=lambda r: -r.count("/")):
+        d = (out_dir / rel).parent
+        while d != out_dir and out_dir in d.parents:
+            try:
+                d.rmdir()
+            except OSError:
+                break
+            d = d.parent
+
+
+def write_tree(out_dir: Path | str, files: Mapping[str, bytes], manifest: str = MANIFEST) -> WriteReport:
+    """Make `out_dir` hold exactly `files` (plus any files the tool does not own)."""
+    out_dir = Path(out_dir)
+    for rel in files:
+        _check_rel(rel)
+    if manifest in files:
+        raise OutputError(f"{manifest} is reserved for the output manifest")
+    listing = ("".join(f"{rel}\n" for rel in sorted(files))).encode("utf-8")
+    wanted = dict(files)
+    wanted[manifest] = listing
+    changes = sorted(rel for rel, data in wanted.items() if not _same(out_dir / rel, data))
+    owned = read_manifest(out_dir, manifest)
+    removals = sorted(rel for rel in owned - set(wanted) if (out_dir / rel).is_file())
+    unchanged = tuple(sorted(set(wanted) - set(changes)))
+    if not changes and not removals:
+        return WriteReport((), (), unchanged, out_dir)
+    parent = out_dir.absolute().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=parent))
+    try:
+        for rel in changes:
+            p = stage / "new" / rel
+            p.parent.mkdir(parents=True, exist_ok=True)
+            p.write_bytes(wanted[rel])
+        _apply(out_dir, stage, changes, removals)
+    except OSError as exc:
+        raise OutputError(f"{out_dir}: cannot write outputs, nothing changed: {exc}") from None
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    _prune_dirs(out_dir, removals)
+    return WriteReport(tuple(changes), tuple(removals), unchanged, out_dir)
