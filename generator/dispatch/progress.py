@@ -15,14 +15,15 @@ _GROUPS = (("running", ("RUNNING",)), ("done", ("COMPLETED",)),
            ("awaiting", ("AWAITING_APPROVAL",)), ("interrupted", ("INTERRUPTED",)))
 
 
-def summary(states: dict[str, TaskState], elapsed: float) -> str:
+def summary(states: dict[str, TaskState], elapsed: float | None = None) -> str:
     counts: dict[str, int] = {}
     for s in states.values():
         counts[s.status] = counts.get(s.status, 0) + 1
     parts = [f"{name} {sum(counts.get(k, 0) for k in keys)}" for name, keys in _GROUPS]
     waiting = len(states) - sum(counts.get(k, 0) for _, keys in _GROUPS for k in keys)
     tokens = sum(s.tokens for s in states.values())
-    return f"{' · '.join(parts)} · waiting {waiting} · {elapsed:6.1f}s · {tokens:,} tokens"
+    clock = "" if elapsed is None else f" · {elapsed:6.1f}s"
+    return f"{' · '.join(parts)} · waiting {waiting}{clock} · {tokens:,} tokens"
 
 
 def event_line(st: TaskState, elapsed: float) -> str:
