@@ -184,10 +184,14 @@ def _join(prefix: str, rel: str) -> str:
     return rel if prefix in ("", ".") else f"{prefix}/{rel}"
 
 
-def _handoff_of(rel: str) -> str | None:
-    """The handoff id a path belongs to: its first directory under the spec's output."""
-    parts = rel.split("/")
-    return parts[0] if len(parts) > 1 else None
+def _handoffs(rels: Iterable[str]) -> set[str]:
+    """Handoff ids among output paths: directories holding `<id>/<id>_BUILDER_HANDOFF.md`."""
+    out = set()
+    for rel in rels:
+        parts = rel.split("/")
+        if len(parts) == 2 and parts[1] == f"{parts[0]}_BUILDER_HANDOFF.md":
+            out.add(parts[0])
+    return out
 
 
 def spec_changes(repo, build: Any) -> SpecChanges:
@@ -223,13 +227,9 @@ def spec_changes(repo, build: Any) -> SpecChanges:
 
 def _classify_handoffs(sc: SpecChanges, prefix: str, head: dict, cur: set[str]) -> None:
     cut = 0 if prefix in ("", ".") else len(prefix) + 1
-
-    def hid(path: str) -> str | None:
-        return _handoff_of(path[cut:])
-
-    before = {h for h in map(hid, head) if h}
-    after = {h for h in map(hid, cur) if h}
-    touched = {h for h in (hid(c.path) for c in sc.changes) if h}
+    before = _handoffs(p[cut:] for p in head)
+    after = _handoffs(p[cut:] for p in cur)
+    touched = {c.path[cut:].split("/", 1)[0] for c in sc.changes} & (before | after)
     sc.handoffs_added = sorted(touched & (after - before), key=natural_key)
     sc.handoffs_removed = sorted(touched & (before - after), key=natural_key)
     sc.handoffs_changed = sorted(touched & before & after, key=natural_key)

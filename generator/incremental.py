@@ -30,6 +30,8 @@ class _SpecState:
     parse_cache: dict = field(default_factory=dict)
     digests: dict[str, str] = field(default_factory=dict)  # doc code → digest of the last load
     tasks: dict[tuple[str, int], tuple[Any, dict[str, bytes]]] = field(default_factory=dict)
+    guard_key: frozenset | None = None  # the leak guard's needles at the last clean check
+    clean: dict[str, bytes] = field(default_factory=dict)  # outputs that passed it
 
 
 class IncrementalCompiler:
@@ -93,6 +95,18 @@ class IncrementalCompiler:
         self.stats.compiled = compiled
         self.stats.reused = len(fresh) - len(compiled)
         return dict(sorted(files.items()))
+
+
+    def check_leaks(self, spec: ProductSpec, files: dict[str, bytes]) -> None:
+        """The leak guard over `files`; with the same needles, only changed outputs are rescanned."""
+        from generator.compile.leakguard import build_guard, check
+
+        st = self._state(spec.spec_dir)
+        guard = build_guard(spec)
+        key = frozenset((n.kind, n.words) for n in guard.needles)
+        todo = files if key != st.guard_key else {p: b for p, b in files.items() if st.clean.get(p) != b}
+        check(spec, todo, guard)
+        st.guard_key, st.clean = key, dict(files)
 
 
 def _prune(cache: dict, digests: dict[str, str]) -> None:

@@ -75,6 +75,7 @@ class Target:
     name: str
     spec_dir: Path
     out_dir: Path
+    compiler: IncrementalCompiler
     snapshot: dict[str, str] = field(default_factory=dict)
 
 
@@ -82,14 +83,13 @@ class WatchSession:
     """Builds, rebuilds and reports; separate from the event loop so it can be driven directly."""
 
     def __init__(self, config: Config, *, commit: bool = False, out: TextIO | None = None):
-        from generator.build import compile_options
-
         self.config = config
         self.commit = commit
         self.out = out or sys.stdout
-        self.compiler = IncrementalCompiler(compile_options(config))
         handoffs = config.resolve(config.project.handoffs)
-        self.targets = [Target(d.name, d, handoffs / d.name) for d in config.spec_dirs]
+        self.targets = [
+            Target(d.name, d, handoffs / d.name, IncrementalCompiler(compile_options(config, d))) for d in config.spec_dirs
+        ]
         self.template_dirs = template_dirs(config)
         self.templates = tree_snapshot(self.template_dirs)
 
@@ -110,7 +110,8 @@ class WatchSession:
         templates_changed = templates != self.templates
         if templates_changed:
             self.templates = templates
-            self.compiler.reset()
+            for t in self.targets:
+                t.compiler.reset()
         count = 0
         for t in self.targets:
             touched = templates_changed or any(_inside(p, t.spec_dir) for p in paths)
@@ -129,16 +130,16 @@ class WatchSession:
     def rebuild(self, t: Target, what: str, verb: str = "rebuilt") -> bool:
         """Load, validate, compile and write one spec; print one line. False on failure."""
         from generator.build import spec_digest
-        from generator.output import write_tree
+        from generator.output import MANIFEST, write_tree
         from generator.validate import validate
 
         t0 = time.perf_counter()
         try:
-            spec = self.compiler.load(t.spec_dir)
+            spec = t.compiler.load(t.spec_dir)
             result = validate(spec)
             if not result.ok:
                 errors = [d for d in result.diagnostics if d.severity == "error"] or result.diagnostics
-                self.say(f"{t.name}: {what} → invalid, outputs kept ({len(errors)} problem{'s' * (len(errors) != 1)})")
+                self.say(f"{t.name}: {what} → invalid, outputs kept ({_plural(len(errors), 'problem')})")
                 for d in errors:
                     self.say(f"  {_rel(t.spec_dir / d.path)}:{d.line}: {d.message}" if d.line else f"  {_rel(t.spec_dir / d.path)}: {d.message}")
                 if not errors:
@@ -146,8 +147,9 @@ class WatchSession:
                         if c.status != "PASS":
                             self.say(f"  {c.check_name}: {c.message}")
                 return False
-            files = self.compiler.compile(spec)
-            report = write_tree(t.out_dir, files)
+            files = t.compiler.compile(spec)
+            t.compiler.check_leaks(spec, files)
+            report = write_tree(t.out_dir, files, MANIFEST)
         except FactoryError as exc:
             self.say(f"{t.name}: {what} → failed, outputs kept: {exc}")
             return False
@@ -172,6 +174,17 @@ class WatchSession:
             return
         if res is not None:
             self.say(f"  committed {res.sha[:10]} {res.message.splitlines()[0]}")
+
+
+def compile_options(config: Config, spec_dir: Path):
+    """The options `factory build` compiles `spec_dir` with, so both give the same bytes."""
+    from generator.build import source_label
+    from generator.compile import CompileOptions
+
+    templates = str(config.resolve(config.project.templates)) if config.project.templates else ""
+    return CompileOptions(
+        adversarial=config.prompt.adversarial, templates=templates, source_label=source_label(spec_dir, config.root)
+    )
 
 
 def template_dirs(config: Config) -> list[Path]:
@@ -217,13 +230,22 @@ def watch_project(config: Config, *, commit: bool = False, debounce_ms: int = 30
             raise FactoryError(f"{t.spec_dir}: spec directory not found", exit_code=2)
     try:
         session.start()
-        session.say(f"watching {len(session.targets)} spec(s) and templates; Ctrl-C to stop")
+        live = False
         for changes in watchfiles.watch(
             *session.watch_paths(), debounce=max(debounce_ms, 50), step=50, stop_event=stop_event,
-            raise_interrupt=True, watch_filter=None,
+            rust_timeout=500, yield_on_timeout=True, raise_interrupt=True, watch_filter=None,
         ):
-            session.on_change({Path(p) for _, p in changes}, debounce_ms / 1000)
+            if not live:  # the watcher is running now: catch up on edits made during start-up
+                live = True
+                session.on_change({t.spec_dir for t in session.targets}, debounce_ms / 1000)
+                session.say(f"watching {_plural(len(session.targets), 'spec')} and templates; Ctrl-C to stop")
+            if changes:
+                session.on_change({Path(p) for _, p in changes}, debounce_ms / 1000)
     except KeyboardInterrupt:
         pass
     session.say("watch stopped")
     return 0
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' * (n != 1)}"
