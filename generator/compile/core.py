@@ -90,7 +90,8 @@ def mandatory_rules(t: TaskInputs) -> list[str]:
     rules += [f"{b.id}: {b.title}" for b in t.boundaries if b.id.upper() in ("NEVER", "ASK FIRST")]
     for r in t.tooling + t.tool_rules:
         if r.get("use"):
-            rules.append(f"{r.title}: use {r.get('use')}" + (f", not {r.get('avoid')}" if r.get("avoid") else ""))
+            head = f"{r.title}: use" if r.title else "Use"
+            rules.append(f"{head} {r.get('use')}" + (f", not {r.get('avoid')}" if r.get("avoid") else ""))
     return rules
 
 

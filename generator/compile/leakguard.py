@@ -26,6 +26,7 @@ _SHELLS = ("", "bash", "sh", "shell", "console", "zsh")
 _REF_WORD_RE = re.compile(r"^(?:[a-z]+(?:-[a-z]+)?-\d+|d\d+|p\d)$")
 _KEY_RE = re.compile(r"^\s*-?\s*[\w.-]+:\s*")
 _SLUG_RE = re.compile(r"[^a-z0-9]+")
+_SLUG_WORD_RE = re.compile(r"^[a-z0-9]*[a-z][a-z0-9]*(?:-[a-z0-9]+)*-[a-z0-9]*[a-z][a-z0-9]*$")
 MIN_WORDS = 5  # sentences shorter than this are too common to call a leak
 MIN_COMMAND = 2  # words in a command line
 
@@ -178,6 +179,8 @@ def _needles(spec: ProductSpec) -> list[Needle]:
         if code:
             if unit.strip() and not unit.strip().startswith("#"):
                 add("command", unit, n, MIN_COMMAND + 1)
+        elif _SLUG_WORD_RE.match(unit.strip().casefold()):
+            add("slug", unit.strip(), n, 1)
         else:
             add("sentence", unit, n, MIN_WORDS)
     unique: dict[tuple, Needle] = {}
