@@ -47,6 +47,9 @@ class IncrementalCompiler:
 
     def reset(self, options: Any = None) -> None:
         """Forget compiled outputs (templates or options changed); keep parse caches."""
+        from generator.compile.templating import environment
+
+        environment.cache_clear()  # a template added to the overlay must shadow the cached default
         if options is not None:
             self.options = options
         for st in self._states.values():
