@@ -2,7 +2,7 @@
 
 D9 is cut into needles: holdout ids, titles and slugs, each command line of
 its bash steps, and every sentence or table cell of meaningful length.
-Needles that also stand in D1–D8 or D10 are not secrets and are dropped.
+Needles the spec shows builders anyway are dropped (see `build_guard`).
 Outputs are then scanned line by line: each needle is anchored on its
 rarest word, so a line is looked at closely only when a set intersection
 says one of those anchors is in it.
@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from generator.errors import FactoryError
-from generator.model import BUILDER_VISIBLE_DOCS, ProductSpec
+from generator.model import ProductSpec
 
 _PUNCT = str.maketrans({c: " " for c in "`*_|\"'()[]{}<>,;:!?.#=—–“”‘’\\"})
 _MARKER_RE = re.compile(r"^\s*(?:>\s*)*(?:[-*+]|\d+[.)])\s+")
@@ -189,17 +189,35 @@ def _needles(spec: ProductSpec) -> list[Needle]:
     return list(unique.values())
 
 
+DESIGN_DOCS = ("D1", "D2", "D3", "D4", "D5", "D6", "D7")
+BUILDER_DOCS = ("D8", "D10")
+
+
 def build_guard(spec: ProductSpec) -> Guard:
-    """Needles from D9 minus whatever the builder-visible documents show anyway."""
+    """Needles from D9 minus what the spec shows builders anyway.
+
+    Material standing in the design documents (D1–D7: D9 restates their
+    scenarios and contracts) is not a secret. D8 and D10 are written for the
+    builder, so there a D9 sentence or command only counts as shown when it
+    is part of a longer line of their own; a whole D9 unit copied into them,
+    or any holdout id, title or slug, is still a leak.
+    """
     needles = _needles(spec)
     if not needles:
         return Guard([])
     probe = Guard(needles)
     visible: set[Needle] = set()
-    for code in BUILDER_VISIBLE_DOCS:
+    for code in DESIGN_DOCS:
         d = spec.documents.get(code)
         if d and d.present:
             visible.update(probe.find(words(d.text)))
+    for code in BUILDER_DOCS:
+        d = spec.documents.get(code)
+        if not (d and d.present):
+            continue
+        for line in d.text.splitlines():
+            ws = words(_MARKER_RE.sub("", line))
+            visible.update(n for n in probe.find(ws) if n.kind in ("command", "sentence") and len(ws) > len(n.words))
     return Guard([n for n in needles if n not in visible])
 
 
