@@ -75,7 +75,8 @@ def run(args: argparse.Namespace) -> int:
             "started": started, "finished": utc_now()}
     write_toml_atomic(RunPaths(run_dir).holdouts_toml, holdouts_toml(hrun, meta))
     if not args.run:
-        update_run_meta(run_dir, status="FINISHED", kind="holdout", verdict=hrun.verdict)
+        update_run_meta(run_dir, status="FINISHED", kind="holdout", verdict=hrun.verdict,
+                        started_at=started, finished_at=meta["finished"])
     text = json.dumps(hrun.report(), indent=2, ensure_ascii=False) + "\n"
     if args.json_out:
         args.json_out.parent.mkdir(parents=True, exist_ok=True)

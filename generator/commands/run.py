@@ -1,15 +1,82 @@
-"""factory run (not built yet)."""
+"""Validate, compile, dispatch builder agents, run the holdouts and report.
+
+Writes handoffs and prompts to --output-dir, runtime data to
+runs/<run-id>/ (report.toml, plus report.json with --json) and lets agents
+build in workspaces/<run-id>/. Prints the run id and a short summary; with
+--json the FactoryReport goes to stdout and the summary to stderr. Exit 0
+only on ACCEPT, 1 otherwise, 2 on usage errors.
+"""
 
 from __future__ import annotations
 
 import argparse
-
-from generator.errors import FactoryError
+import sys
+from pathlib import Path
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    pass
+    p.add_argument("--spec-dir", required=True, type=Path, help="the spec directory (D1..D10)")
+    p.add_argument("--output-dir", required=True, type=Path, help="where handoffs and prompts go")
+    p.add_argument("--jobs", type=int, help="agents at once (default: [dispatch] jobs)")
+    p.add_argument("--resume", metavar="RUN", help="resume this run instead of starting a new one")
+    p.add_argument("--runs-dir", type=Path, help="run data (default: [project] runs)")
+    p.add_argument("--workspaces-dir", type=Path, help="agent workspaces (default: [project] workspaces)")
+    p.add_argument("--config", type=Path, help="factory.toml to use (default: ./factory.toml)")
+    p.add_argument("--json", action="store_true", help="write report.json and print the report as JSON")
+    p.add_argument("--keep-scratch", action="store_true", help="keep each holdout's scratch directory")
+
+
+def summary(result) -> str:  # noqa: ANN001 - a PipelineResult
+    """A few lines for the operator: tasks, holdouts, verdict."""
+    r = result.report
+    counts: dict[str, int] = {}
+    for status in result.task_status.values():
+        counts[status] = counts.get(status, 0) + 1
+    lines = [f"run {result.run_id}: {r.verdict}: {r.verdict_reason}",
+             "  tasks:    " + (", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "none")]
+    if result.holdouts is not None:
+        hcounts: dict[str, int] = {}
+        for h in r.holdouts:
+            hcounts[h.status] = hcounts.get(h.status, 0) + 1
+        lines.append("  holdouts: " + (", ".join(f"{n} {s}" for s, n in sorted(hcounts.items())) or "none"))
+        for h in r.holdouts:
+            if h.status != "PASS":
+                who = h.responsible_task or "no task"
+                lines.append(f"    {h.holdout_id} {h.priority} {h.status} -> {who} "
+                             f"(scenarios {', '.join(h.validates_scenarios) or '-'}; "
+                             f"contracts {', '.join(h.validates_contracts) or '-'})")
+    lines.append(f"  tokens:   {r.total_tokens}   time: {r.total_duration_ms / 1000:.1f}s")
+    lines.append(f"  report:   {result.run_dir / 'report.toml'}")
+    return "\n".join(lines) + "\n"
 
 
 def run(args: argparse.Namespace) -> int:
-    raise FactoryError("'factory run' is not available yet", exit_code=2)
+    from generator.commands.holdout import progress_line
+    from generator.config import load_config
+    from generator.dispatch.progress import Progress
+    from generator.errors import UsageError
+    from generator.pipeline import run_pipeline
+    from generator.report import report_json
+
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    if not args.spec_dir.is_dir():
+        raise UsageError(f"{args.spec_dir}: not a spec directory")
+    cfg = load_config(path=args.config)
+    runs_dir = args.runs_dir or cfg.resolve(cfg.project.runs)
+    workspaces = args.workspaces_dir or cfg.resolve(cfg.project.workspaces)
+    out = sys.stderr if args.json else sys.stdout
+
+    def started(run_dir: Path) -> None:
+        print(f"run {run_dir.name}: dispatching {args.spec_dir}", file=out, flush=True)
+
+    result = run_pipeline(args.spec_dir, args.output_dir, cfg=cfg, runs_dir=runs_dir, workspaces_dir=workspaces,
+                          jobs=args.jobs, resume=args.resume, keep_scratch=args.keep_scratch,
+                          progress=Progress(sys.stderr), on_start=started,
+                          on_holdout=lambda o: print(progress_line(o), file=sys.stderr, flush=True))
+    if args.json:
+        text = report_json(result.report, {"run_id": result.run_id})
+        (result.run_dir / "report.json").write_text(text, encoding="utf-8")
+        sys.stdout.write(text)
+    out.write(summary(result))
+    return 0 if result.report.verdict == "ACCEPT" else 1

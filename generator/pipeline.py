@@ -1,0 +1,141 @@
+"""`factory run`: validate → compile → dispatch → holdouts → FactoryReport.
+
+Nothing starts from a spec that fails validation (SpecError, nothing
+written). Handoffs and prompts go to the output directory; everything the
+run produces at runtime goes to `runs/<run-id>/` (ledger, dispatch facets,
+holdouts.toml, report.toml, report.json); agents build in
+`workspaces/<run-id>/`, and the holdouts run against that workspace.
+
+The overall verdict is the holdout verdict, capped by how dispatch went:
+- dispatch did not finish (interrupted, or tasks waiting at the question
+  gate): holdouts are not run and the verdict is REJECT with the reason, to
+  be replaced when the run is resumed;
+- some tasks did not complete (FAILED, BLOCKED, DISPATCH_FAILED): holdouts
+  still run on whatever was delivered, but the verdict cannot be ACCEPT: a
+  holdout REJECT stays REJECT, anything else becomes PARTIAL.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator.config import Config
+from generator.errors import SpecError
+from generator.holdout import PARTIAL, REJECT, HoldoutOutcome, HoldoutRun
+from generator.model import FactoryReport
+
+
+@dataclass
+class PipelineResult:
+    run_dir: Path
+    report: FactoryReport
+    holdouts: HoldoutRun | None
+    task_status: dict[str, str]
+    dispatch_status: str
+
+    @property
+    def run_id(self) -> str:
+        return self.run_dir.name
+
+
+def check_spec(spec_dir: Path):  # noqa: ANN201 - (ProductSpec, ValidationResult)
+    """Load and validate; SpecError with every diagnostic when it FAILs."""
+    from generator.commands.validate import render_text
+    from generator.spec import load_spec
+    from generator.validate import validate
+
+    spec = load_spec(spec_dir)
+    result = validate(spec)
+    if not result.ok:
+        raise SpecError(f"{spec_dir}: validation FAIL, nothing compiled or dispatched\n"
+                        + render_text(result, str(spec_dir)).rstrip("\n"))
+    if not spec.tasks:
+        raise SpecError(f"{spec_dir}: D8 lists no task, so there is nothing to build")
+    return spec, result
+
+
+def combine_verdict(holdout_verdict: str, holdout_reason: str, task_status: dict[str, str],
+                    dispatch_status: str) -> tuple[str, str]:
+    """The run's verdict from the holdouts' and the tasks' (see the module docstring)."""
+    if dispatch_status != "FINISHED":
+        waiting = sorted(t for t, s in task_status.items() if s == "AWAITING_APPROVAL")
+        what = f"tasks await approval ({', '.join(waiting)})" if waiting else "dispatch was interrupted"
+        return REJECT, f"run not finished: {what}; holdouts not run (resume the run to finish it)"
+    unfinished = sorted(f"{t} {s}" for t, s in task_status.items() if s != "COMPLETED")
+    if not unfinished:
+        return holdout_verdict, holdout_reason
+    tasks = f"{len(unfinished)} task(s) did not complete ({', '.join(unfinished)})"
+    if holdout_verdict == REJECT:
+        return REJECT, f"{holdout_reason}; also {tasks}"
+    return PARTIAL, f"{tasks}; holdouts on the partial delivery: {holdout_verdict}: {holdout_reason}"
+
+
+def _shown(path: Path, root: Path) -> str:
+    """A path relative to the project root when inside it, else absolute."""
+    try:
+        return Path(path).resolve().relative_to(Path(root).resolve()).as_posix()
+    except ValueError:
+        return str(Path(path).resolve())
+
+
+def run_pipeline(spec_dir: Path, output_dir: Path, *, cfg: Config, runs_dir: Path, workspaces_dir: Path,
+                 jobs: int | None = None, resume: str | None = None, keep_scratch: bool = False,
+                 progress=None, on_holdout: Callable[[HoldoutOutcome], None] | None = None,  # noqa: ANN001
+                 on_start: Callable[[Path], None] | None = None) -> PipelineResult:
+    """Run the whole loop once and write the run's report files."""
+    from generator.build import compile_checked, source_label
+    from generator.commands.holdout import resolved_holdout_config
+    from generator.compile import CompileOptions
+    from generator.dispatch import jobs_from_index, run_dispatch, task_key
+    from generator.holdout import run_holdouts
+    from generator.output import write_tree
+    from generator.report import factory_report, holdouts_toml, report_toml
+    from generator.runs import (
+        RunPaths, create_run, read_run_meta, resolve_run, update_run_meta, utc_now, write_toml_atomic,
+    )
+
+    t0 = time.monotonic()
+    spec, validation = check_spec(spec_dir)
+    label = source_label(spec_dir, cfg.root)
+    options = CompileOptions(adversarial=cfg.prompt.adversarial, source_label=label,
+                             templates=str(cfg.resolve(cfg.project.templates)) if cfg.project.templates else "")
+    write_tree(output_dir, compile_checked(spec, options))
+    job_list = jobs_from_index(output_dir, spec)
+    if resume:
+        run_dir = resolve_run(runs_dir, resume)
+    else:
+        run_dir = create_run(runs_dir, spec_name=spec.name, spec_dir=spec_dir, root=cfg.root)
+    paths = RunPaths(run_dir)
+    if on_start:
+        on_start(run_dir)
+    outcome = run_dispatch(job_list, cfg=cfg.dispatch, run_dir=run_dir, workspace=workspaces_dir / run_dir.name,
+                           jobs_limit=jobs, resume=bool(resume), progress=progress,
+                           protect=[runs_dir, output_dir, cfg.resolve(cfg.project.site)])
+    task_status = {t: s.status for t, s in outcome.states.items()}
+    hrun = None
+    if outcome.status == "FINISHED":
+        workspace = Path(read_run_meta(run_dir).get("workspace") or workspaces_dir / run_dir.name)
+        started = utc_now()
+        hrun = run_holdouts(spec, workspace, resolved_holdout_config(cfg), keep_scratch=keep_scratch,
+                            progress=on_holdout)
+        meta = {"run_id": run_dir.name, "spec": spec.name, "install_root": str(workspace.resolve()),
+                "started": started, "finished": utc_now()}
+        write_toml_atomic(paths.holdouts_toml, holdouts_toml(hrun, meta))
+    verdict, reason = combine_verdict(hrun.verdict if hrun else REJECT, hrun.verdict_reason if hrun else "",
+                                      task_status, outcome.status)
+    report = factory_report(spec_dir=_shown(spec_dir, cfg.root), component_name=spec.component_name or spec.name,
+                            validation=validation, dispatches=outcome.records, holdouts=hrun,
+                            verdict=verdict, verdict_reason=reason,
+                            total_duration_ms=int((time.monotonic() - t0) * 1000))
+    tasks = [outcome.states[t].row() for t in sorted(outcome.states, key=task_key)]
+    cost = round(sum(s.cost_usd for s in outcome.states.values()), 6)
+    write_toml_atomic(paths.report_toml, report_toml(report, meta={"run_id": run_dir.name, "spec": spec.name,
+                                                                   "total_cost_usd": cost},
+                                                     tasks=tasks, holdouts=hrun))
+    update_run_meta(run_dir, verdict=verdict)
+    return PipelineResult(run_dir=run_dir, report=report, holdouts=hrun, task_status=task_status,
+                          dispatch_status=outcome.status)
+
