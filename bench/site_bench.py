@@ -199,3 +199,23 @@ def main() -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+def make_test_project(root: Path) -> Path:
+    """A project for site tests: the example spec compiled for real, its
+    hand-made runs from tests/fixtures/runs, and a synthetic spec and run."""
+    import shutil
+
+    from generator.cli import main as factory
+
+    make_inputs(root, 14)
+    spec_dir = ROOT / "specs" / "inkwell"
+    out = root / "handoffs" / "inkwell"
+    for argv in (["generate", "--spec-dir", str(spec_dir), "--output-dir", str(out)],
+                 ["prompts", "--handoffs-dir", str(out), "--spec-dir", str(spec_dir)]):
+        if factory(argv) != 0:
+            raise RuntimeError(f"factory {argv[0]} failed")
+    for run in sorted((ROOT / "tests" / "fixtures" / "runs").iterdir()):
+        shutil.copytree(run, root / "runs" / run.name)
+    (root / "factory.toml").write_text(f'[project]\nspecs = ["{spec_dir.as_posix()}"]\n', encoding="utf-8")
+    return root

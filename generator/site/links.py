@@ -11,7 +11,7 @@ import re
 
 from generator.spec.ids import kind_of
 
-SPEC_KINDS = ("SC", "SC-EC", "E", "IN", "OUT", "SIDE", "ERR", "T", "CLR")
+SPEC_KINDS = ("SC", "SC-EC", "E", "IN", "OUT", "SIDE", "ERR", "T", "CLR", "GAP")
 
 
 def safe(name: str) -> str:

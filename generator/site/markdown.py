@@ -18,6 +18,7 @@ from markdown_it.token import Token
 
 from generator.spec.ids import ID_RE
 
+_COMMENT = re.compile(r"<!--.*?-->\n?", re.S)  # generator notes, invisible in any markdown viewer
 Resolver = Callable[[str], str]  # id or file name → href, "" when unknown
 
 
@@ -119,4 +120,4 @@ def render(text: str, resolve_id: Resolver, resolve_file: Resolver) -> str:
                 tok.children = _link_ids(_fix_links(tok.children, anchors, resolve_file), resolve_id)
 
     md.core.ruler.push("site_links", rule)
-    return md.render(text)
+    return md.render(_COMMENT.sub("", text))

@@ -49,11 +49,15 @@ def run_tasks(run: RunData, spec: SpecData | None) -> list[TaskView]:
     return sorted(views.values(), key=lambda v: id_key(v.id))
 
 
-def _latest_holdouts(spec: str, runs: list[RunData]) -> dict[str, list[str]] | None:
-    for r in runs:  # newest first
-        if r.spec == spec and r.has_holdouts:
-            return matrix.holdouts_by_scenario([(h.holdout_id, h.scenarios) for h in r.holdouts])
-    return None
+def holdout_coverage(spec: SpecData, run: RunData | None) -> dict[str, list[str]] | None:
+    """Scenario → holdout ids: D9's own coverage when parsed, joined with a run's results."""
+    ran = matrix.holdouts_by_scenario([(h.holdout_id, h.scenarios) for h in run.holdouts]) if run else {}
+    if spec.holdout_map is None and not (run and run.has_holdouts):
+        return None
+    merged = {k: set(v) for k, v in (spec.holdout_map or {}).items()}
+    for sc, ids in ran.items():
+        merged.setdefault(sc, set()).update(ids)
+    return {k: sorted(v, key=id_key) for k, v in merged.items()}
 
 
 class Site:
@@ -93,12 +97,13 @@ class Site:
 
     def _spec_pages(self, s: SpecData) -> dict[str, bytes]:
         runs = [r for r in self.runs if r.spec == s.name]
-        counts = _latest_holdouts(s.name, self.runs)
+        latest = next((r for r in self.runs if r.spec == s.name and r.has_holdouts), None)
+        counts = holdout_coverage(s, None if s.holdout_map is not None else latest)
         out = {
             spec_path(s.name): self._page(
                 "spec.html", spec_path(s.name), spec=s, runs=runs,
                 scenario_rows=matrix.scenario_rows(s, counts), contract_rows=matrix.contract_rows(s),
-                holdouts_known=counts is not None,
+                holdouts_known=counts is not None, holdouts_from_spec=s.holdout_map is not None,
             )
         }
         for h in s.handoffs:
@@ -133,8 +138,7 @@ class Site:
             [(t.id, t.depends_on, t.status, t.title, f"#{t.id}") for t in tasks], list(TASK_STATUSES)
         )
         tl = timeline.layout(r.dispatches, {t.id: f"#{t.id}" for t in tasks})
-        pairs = [(h.holdout_id, h.scenarios) for h in r.holdouts]
-        rows = matrix.scenario_rows(spec, matrix.holdouts_by_scenario(pairs) if r.has_holdouts else None) if spec else []
+        rows = matrix.scenario_rows(spec, holdout_coverage(spec, r)) if spec else []
         counts: dict[str, int] = {}
         for t in tasks:
             counts[t.status] = counts.get(t.status, 0) + 1

@@ -272,7 +272,7 @@ def load_run(run_dir: Path) -> RunData:
         data.checks = [
             {"name": as_str(pick(c, "check_name", "name")), "status": as_str(c.get("status")),
              "message": as_str(c.get("message")), "details": as_list(c.get("details"))}
-            for c in rows(val, "checks")
+            for c in rows(val, "check", "checks")
         ]
     return data
 

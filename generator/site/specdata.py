@@ -8,6 +8,7 @@ through run data.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,6 +70,9 @@ class SpecData:
     validation_status: str = ""
     checks: list[Check] = field(default_factory=list)
     source_kind: str = ""  # "facets" | "spec" | ""
+    # scenario id → holdout ids, from D9 when the spec could be parsed. Spec
+    # pages show only counts from it; ids are for run pages.
+    holdout_map: dict[str, list[str]] | None = None
     notes: list[str] = field(default_factory=list)
 
     def anchors(self) -> set[str]:
@@ -151,6 +155,11 @@ def _identity(doc: dict[str, Any]) -> list[tuple[str, str]]:
         elif isinstance(v, list):
             if all(not isinstance(x, dict) for x in v):
                 out.append((k, ", ".join(as_str(x) for x in v)))
+            else:  # e.g. [[document]] rows: one line per row, named by its file
+                for r in v:
+                    if isinstance(r, dict):
+                        label = as_str(pick(r, "file", "code", "id", "name"))
+                        out.append((f"{k} {label}", as_str(pick(r, "digest", "status", "present"))))
         else:
             out.append((k, as_str(v)))
     return out
@@ -159,12 +168,16 @@ def _identity(doc: dict[str, Any]) -> list[tuple[str, str]]:
 def _load_handoffs(tree: Path, notes: list[str]) -> list[HandoffDoc]:
     index = read_json(tree / "handoff_index.json", notes)
     by_id: dict[str, str] = {}
-    entries = index.get("handoffs", []) if isinstance(index, dict) else index if isinstance(index, list) else []
+    if isinstance(index, dict) and isinstance(index.get("handoffs"), list):
+        index = index["handoffs"]
+    if isinstance(index, dict):  # {task id: {handoff_id, …}}
+        entries = [{"task_id": k, **v} for k, v in index.items() if isinstance(v, dict)]
+    else:
+        entries = [e for e in index if isinstance(e, dict)] if isinstance(index, list) else []
     for e in entries:
-        if isinstance(e, dict):
-            hid = as_str(pick(e, "handoff_id", "id"))
-            if hid:
-                by_id[hid] = as_str(pick(e, "task_id", "task"))
+        hid = as_str(pick(e, "handoff_id", "id"))
+        if hid:
+            by_id[hid] = as_str(pick(e, "task_id", "task"))
     out: list[HandoffDoc] = []
     for d in sorted(p for p in tree.glob("H-*") if p.is_dir()):
         meta = read_toml(d / "handoff.toml", notes)
@@ -201,7 +214,10 @@ def from_facets(name: str, tree: Path) -> SpecData:
     for a in data.articles:
         if a.id.isdigit():
             a.id = f"Article-{a.id}"
-    data.clarifications = _facet(fdir, "clarifications", ("clarification", "clarifications"), "CLR", data.notes)
+    data.clarifications = _sorted(
+        _facet(fdir, "clarifications", ("clarification", "clarifications"), "CLR", data.notes)
+        + _facet(fdir, "clarifications", ("gap", "gaps"), "GAP", [])
+    )
     _apply_edges(data, fdir)
     data.handoffs = _load_handoffs(tree, data.notes)
     _link_tasks(data)
@@ -243,6 +259,7 @@ def from_model(spec: Any, tree: Path | None) -> SpecData:
     ]
     data.clarifications = _sorted(
         [Item(c.id, c.title, "CLR", status=c.status, source=src(c.source)) for c in spec.clarifications]
+        + [Item(g.id, g.title, "GAP", status=g.status, source=src(g.source)) for g in spec.gaps]
     )
     if tree is not None and tree.is_dir():
         data.handoffs = _load_handoffs(tree, data.notes)
@@ -261,17 +278,38 @@ def parse_spec(spec_dir: Path) -> Any | None:
     return load_spec(spec_dir)
 
 
+def _holdout_map(spec: Any) -> dict[str, list[str]]:
+    out: dict[str, set[str]] = {}
+    for h in spec.holdouts.holdouts:
+        for sc in h.validates:
+            out.setdefault(sc, set()).add(h.id)
+    for row in spec.holdouts.coverage:
+        out.setdefault(row.scenario, set()).update(row.holdouts)
+    return {k: sorted(v, key=id_key) for k, v in out.items()}
+
+
+_HOLDOUT_ID = re.compile(r"\bHS-\d+\b")
+
+
+def _redact(text: str) -> str:
+    """Spec pages may count holdouts but never name them."""
+    return _HOLDOUT_ID.sub("a holdout", text)
+
+
 def attach_validation(data: SpecData, spec: Any) -> None:
     """Run the validator on the parsed spec, when both exist."""
     if spec is None:
         return
+    data.holdout_map = _holdout_map(spec)
     try:
         from generator.validate import validate
     except ImportError:
         return
     result = validate(spec)
     data.validation_status = result.status
-    data.checks = [Check(c.check_name, c.status, c.message, list(c.details)) for c in result.checks]
+    data.checks = [
+        Check(c.check_name, c.status, _redact(c.message), [_redact(d) for d in c.details]) for c in result.checks
+    ]
 
 
 def load_spec_data(name: str, tree: Path, spec_dir: Path | None, shown_dir: str = "") -> SpecData:
