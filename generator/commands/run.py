@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections import Counter
 from pathlib import Path
 
 
@@ -26,28 +27,36 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--keep-scratch", action="store_true", help="keep each holdout's scratch directory")
 
 
+def _counts(statuses) -> str:  # noqa: ANN001 - an iterable of status words
+    counts = Counter(statuses)
+    return ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "none"
+
+
 def summary(result) -> str:  # noqa: ANN001 - a PipelineResult
     """A few lines for the operator: tasks, holdouts, verdict."""
     r = result.report
-    counts: dict[str, int] = {}
-    for status in result.task_status.values():
-        counts[status] = counts.get(status, 0) + 1
     lines = [f"run {result.run_id}: {r.verdict}: {r.verdict_reason}",
-             "  tasks:    " + (", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "none")]
+             f"  tasks:    {_counts(result.task_status.values())}"]
     if result.holdouts is not None:
-        hcounts: dict[str, int] = {}
-        for h in r.holdouts:
-            hcounts[h.status] = hcounts.get(h.status, 0) + 1
-        lines.append("  holdouts: " + (", ".join(f"{n} {s}" for s, n in sorted(hcounts.items())) or "none"))
-        for h in r.holdouts:
-            if h.status != "PASS":
-                who = h.responsible_task or "no task"
-                lines.append(f"    {h.holdout_id} {h.priority} {h.status} -> {who} "
-                             f"(scenarios {', '.join(h.validates_scenarios) or '-'}; "
-                             f"contracts {', '.join(h.validates_contracts) or '-'})")
+        outcomes = result.holdouts.outcomes
+        lines.append(f"  holdouts: {_counts(o.status for o in outcomes)}")
+        for o in outcomes:
+            h = o.result
+            if h.status == "PASS" or not o.ran:
+                continue
+            lines.append(f"    {h.holdout_id} {h.priority} {h.status} -> {h.responsible_task or 'no task'} "
+                         f"(scenarios {', '.join(h.validates_scenarios) or '-'}; "
+                         f"contracts {', '.join(h.validates_contracts) or '-'})")
+        skipped = [o for o in outcomes if not o.ran]
+        if skipped:
+            lines.append(f"    not run: {', '.join(o.holdout_id for o in skipped)} ({_why(skipped[0])})")
     lines.append(f"  tokens:   {r.total_tokens}   time: {r.total_duration_ms / 1000:.1f}s")
     lines.append(f"  report:   {result.run_dir / 'report.toml'}")
     return "\n".join(lines) + "\n"
+
+
+def _why(o) -> str:  # noqa: ANN001 - a HoldoutOutcome
+    return (o.result.error_message or "").split(": ", 1)[-1]
 
 
 def run(args: argparse.Namespace) -> int:

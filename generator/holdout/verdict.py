@@ -87,7 +87,7 @@ def verdict(outcomes: list[HoldoutOutcome], threshold: Threshold, d9_present: bo
     if bad_p0:
         first = bad_p0[0]
         what = "failed" if first.status == "FAIL" else f"could not run ({_why(first)})"
-        more = f" (and {len(bad_p0) - 1} more P0)" if len(bad_p0) > 1 else ""
+        more = f" ({len(bad_p0) - 1} more P0 did not pass)" if len(bad_p0) > 1 else ""
         return REJECT, f"P0 holdout {first.holdout_id} {what}{more}: component not accepted"
     errors = [o for o in outcomes if o.status == "ERROR"]
     if errors:
