@@ -22,11 +22,12 @@ def _yaml(text: str) -> tuple[Any, str, int]:
     (a plain scalar carrying ": ") is folded into the line above, as meant."""
     import yaml
 
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     lines = text.split("\n")
     folded = 0
     while True:
         try:
-            return yaml.safe_load("\n".join(lines)), "", folded
+            return yaml.load("\n".join(lines), Loader=loader), "", folded
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             k = mark.line if mark else 0
