@@ -26,28 +26,82 @@ _RECORD_FIELDS = {f.name for f in fields(DispatchRecord)}
 
 
 class Ledger:
-    """Thread-safe appender; every line reaches the disk before `append` returns."""
+    """Thread-safe appender with group commit.
+
+    `append` writes the line at once (so it survives a crash of this process)
+    and hands the fsync to a syncer thread that covers every line written so
+    far with one fsync; `durable=True` waits for it. Launch records wait, so an
+    agent never starts before its record, and every earlier one, is on disk.
+    """
 
     def __init__(self, path: Path):
         self.path = Path(path)
-        self._lock = threading.Lock()
         self.failures = 0
+        self._lock = threading.Lock()
+        self._cond = threading.Condition()
+        self._written = 0  # lines written
+        self._synced = 0  # lines known to be on disk
+        self._fd: int | None = None
+        self._closed = False
+        self._syncer = threading.Thread(target=self._sync_loop, name="ledger-sync", daemon=True)
+        self._syncer.start()
 
-    def append(self, record: DispatchRecord) -> bool:
-        line = json.dumps(record.to_dict(), sort_keys=True) + "\n"
+    def _warn(self, exc: OSError, what: str) -> None:
+        self.failures += 1
+        log.warning("ledger write failed (%s): %s", exc, what)
+
+    def append(self, record: DispatchRecord, durable: bool = True) -> int:
+        """Write one record; returns its sequence number (0 if the write failed)."""
+        line = (json.dumps(record.to_dict(), sort_keys=True) + "\n").encode("utf-8")
         with self._lock:
             try:
-                fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-                try:
-                    os.write(fd, line.encode("utf-8"))
-                    os.fsync(fd)
-                finally:
-                    os.close(fd)
-                return True
+                if self._fd is None:
+                    self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+                os.write(self._fd, line)
             except OSError as exc:
-                self.failures += 1
-                log.warning("ledger write failed (%s): %s %s %s", exc, record.task_id, record.turn, record.status)
-                return False
+                self._warn(exc, f"{record.task_id} {record.turn} {record.status}")
+                return 0
+            self._written += 1
+            mine = self._written
+        with self._cond:
+            self._cond.notify_all()
+        if durable:
+            self.wait(mine)
+        return mine
+
+    def wait(self, seq: int) -> None:
+        """Block until record `seq` (and so every earlier one) has been fsync'd."""
+        with self._cond:
+            while self._synced < seq and not self._closed:
+                self._cond.wait()
+
+    def _sync_loop(self) -> None:
+        while True:
+            with self._cond:
+                while self._synced >= self._written and not self._closed:
+                    self._cond.wait()
+                if self._closed and self._synced >= self._written:
+                    return
+                target, fd = self._written, self._fd
+            try:
+                if fd is not None:
+                    os.fsync(fd)
+            except OSError as exc:
+                self._warn(exc, "fsync")
+            with self._cond:
+                self._synced = max(self._synced, target)
+                self._cond.notify_all()
+
+    def close(self) -> None:
+        """Wait for the last fsync, then close the file."""
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+        self._syncer.join()
+        with self._lock:
+            if self._fd is not None:
+                os.close(self._fd)
+                self._fd = None
 
 
 def record_from_dict(d: dict[str, Any]) -> DispatchRecord | None:
@@ -79,44 +133,55 @@ def _clean(d: dict[str, Any]) -> dict[str, Any]:
     return {k: (list(v) if isinstance(v, tuple) else v) for k, v in d.items() if v is not None}
 
 
+def _render(table: str, row: dict[str, Any]) -> str:
+    """One `[[table]]` entry; tomlkit renders each value (keys are our own bare field names)."""
+    import tomlkit
+
+    return f"[[{table}]]\n" + "".join(f"{k} = {tomlkit.item(v).as_string()}\n" for k, v in row.items())
+
+
 class DispatchFacet:
-    """`dispatch.toml`, loaded once, appended to in memory, saved whole on `save`."""
+    """`dispatch.toml`: rows rendered by tomlkit one at a time; `save` joins them.
+
+    Rendering a whole document of a thousand tables at the end would cost
+    seconds, so dispatch rows are rendered as they arrive and a task row on
+    the first save after its state changed. An existing file (a resumed run) keeps whatever else it
+    holds; its `[[dispatch]]` rows are carried over and `[[task]]` rows replaced.
+    """
 
     def __init__(self, path: Path):
         import tomlkit
 
         self.path = Path(path)
-        self._doc = tomlkit.parse(self.path.read_text(encoding="utf-8")) if self.path.is_file() else tomlkit.document()
-        if "dispatch" not in self._doc:
-            self._doc.append("dispatch", tomlkit.aot())
-        if "task" not in self._doc:
-            self._doc.append("task", tomlkit.aot())
-        self._tasks = {str(t.get("task_id")): i for i, t in enumerate(self._doc["task"])}
+        doc = tomlkit.parse(self.path.read_text(encoding="utf-8")) if self.path.is_file() else tomlkit.document()
+        old = doc.unwrap().get("dispatch", [])
+        doc.pop("dispatch", None)
+        doc.pop("task", None)
+        self._head = tomlkit.dumps(doc).rstrip("\n")
+        self._dispatch: list[str] = [_render("dispatch", dict(r)) for r in old]
+        self._tasks: dict[str, tuple[dict[str, Any], str | None]] = {}  # row, rendered
         self.dirty = False
 
     def add_dispatch(self, record: DispatchRecord) -> None:
-        import tomlkit
-
-        self._doc["dispatch"].append(tomlkit.item(_clean(record.to_dict())))
+        self._dispatch.append(_render("dispatch", _clean(record.to_dict())))
         self.dirty = True
 
     def set_task(self, row: dict[str, Any]) -> None:
-        import tomlkit
-
-        item = tomlkit.item(_clean(row))
         tid = str(row["task_id"])
-        if tid in self._tasks:
-            self._doc["task"][self._tasks[tid]] = item
-        else:
-            self._tasks[tid] = len(self._doc["task"])
-            self._doc["task"].append(item)
-        self.dirty = True
+        old = self._tasks.get(tid)
+        row = _clean(row)
+        if old is None or old[0] != row:
+            self._tasks[tid] = (row, None)  # rendered on the next save
+            self.dirty = True
 
     def save(self) -> None:
-        import tomlkit
-
+        for tid, (row, text) in self._tasks.items():
+            if text is None:
+                self._tasks[tid] = (row, _render("task", row))
+        tasks = [text for _, text in self._tasks.values()]
+        parts = ([self._head + "\n"] if self._head else []) + self._dispatch + tasks
         try:
-            write_toml_atomic(self.path, tomlkit.dumps(self._doc))
+            write_toml_atomic(self.path, "\n".join(parts))
             self.dirty = False
         except OSError as exc:
             log.warning("cannot write %s: %s", self.path, exc)

@@ -7,6 +7,7 @@ children the agent spawned never outlive the turn.
 
 from __future__ import annotations
 
+import heapq
 import os
 import signal
 import subprocess
@@ -56,14 +57,52 @@ def kill_group(pgid: int, grace: float = KILL_GRACE) -> None:
         pass
 
 
+class _Watch:
+    def __init__(self, pgid: int):
+        self.pgid = pgid
+        self.cancelled = False
+        self.fired = threading.Event()
+
+
 class ProcessTable:
-    """The agent groups running now, so an interrupt can terminate them all."""
+    """The agent groups running now, so an interrupt can terminate them all,
+    and one watchdog thread that kills a group when its turn times out."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._groups: set[int] = set()
         self._killed: set[int] = set()
         self.stopping = threading.Event()
+        self._deadlines: list[tuple[float, int, _Watch]] = []
+        self._seq = 0
+        self._wake = threading.Condition(self._lock)
+        self._watchdog: threading.Thread | None = None
+
+    def watch(self, pgid: int, timeout: float) -> "_Watch":
+        """Kill `pgid` in `timeout` seconds unless the returned watch is cancelled first."""
+        w = _Watch(pgid)
+        with self._lock:
+            self._seq += 1
+            heapq.heappush(self._deadlines, (time.monotonic() + timeout, self._seq, w))
+            if self._watchdog is None:
+                self._watchdog = threading.Thread(target=self._watch_loop, name="agent-timeouts", daemon=True)
+                self._watchdog.start()
+            self._wake.notify()
+        return w
+
+    def _watch_loop(self) -> None:
+        while True:
+            with self._lock:
+                while True:
+                    while self._deadlines and self._deadlines[0][2].cancelled:
+                        heapq.heappop(self._deadlines)
+                    now = time.monotonic()
+                    if self._deadlines and self._deadlines[0][0] <= now:
+                        w = heapq.heappop(self._deadlines)[2]
+                        break
+                    self._wake.wait(self._deadlines[0][0] - now if self._deadlines else None)
+            w.fired.set()
+            threading.Thread(target=kill_group, args=(w.pgid,), daemon=True).start()
 
     def add(self, pgid: int) -> None:
         with self._lock:
@@ -109,16 +148,14 @@ def run_process(argv: list[str], *, cwd: Path, env: dict[str, str], timeout: flo
         if table.stopping.is_set():  # an interrupt raced the launch
             table.mark_killed(proc.pid)
             kill_group(proc.pid)
-        timed_out = False
+        watch = table.watch(proc.pid, timeout) if timeout > 0 else _Watch(proc.pid)
         try:
-            proc.wait(timeout=timeout if timeout > 0 else None)
-        except subprocess.TimeoutExpired:
-            timed_out = True
-            kill_group(proc.pid)
             proc.wait()
         finally:
-            kill_group(proc.pid)  # leftovers the agent spawned and left behind
+            watch.cancelled = True
             table.discard(proc.pid)
+            kill_group(proc.pid)  # leftovers the agent spawned and left behind
+        timed_out = watch.fired.is_set()
     return ProcResult(proc.returncode, timed_out=timed_out,
                       interrupted=table.was_killed(proc.pid),
                       duration_ms=int((time.monotonic() - t0) * 1000))

@@ -22,6 +22,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from generator.config import DispatchConfig
@@ -29,9 +30,9 @@ from generator.dispatch.backends import make_backend
 from generator.dispatch.jobs import Job, check_graph, downstream, task_key
 from generator.dispatch.ledger import DispatchFacet, Ledger, read_ledger
 from generator.dispatch.process import ProcessTable
-from generator.dispatch.state import DispatchOutcome, TaskState, count_states, states_from_ledger
+from generator.dispatch.state import DispatchOutcome, TaskState, states_from_ledger
 from generator.dispatch.task import Context, TaskResult, TaskRunner
-from generator.dispatch.workspace import prepare_workspace
+from generator.dispatch.workspace import agent_env, prepare_workspace
 from generator.errors import UsageError
 from generator.model import DispatchRecord
 from generator.runs import RunPaths, read_run_meta, update_run_meta, utc_now
@@ -75,7 +76,8 @@ class _Scheduler:
             st.handoff_id, st.depends_on = j.handoff_id, j.depends_on
             self.states[j.task_id] = st
         self.ready: list[tuple] = []
-        self.running: dict[str, threading.Thread] = {}
+        self.running: dict[str, Future] = {}
+        self.pool = ThreadPoolExecutor(max_workers=limit, thread_name_prefix="agent")
         self.awaiting: set[str] = set()
         self.interrupted = False
         self.t0 = time.monotonic()
@@ -115,7 +117,7 @@ class _Scheduler:
         self.facet.add_dispatch(rec)
 
     def _write(self, rec: DispatchRecord) -> None:
-        self.ledger.append(rec)
+        self.ledger.append(rec, durable=False)  # the next launch waits for its fsync
         self._record(rec)
 
     def _set(self, tid: str, status: str, reason: str = "", event: bool = True) -> None:
@@ -200,13 +202,11 @@ class _Scheduler:
                 res = TaskResult("DISPATCH_FAILED", f"DISPATCH_FAILED: {type(exc).__name__}: {exc}")
             self.events.put(("done", tid, res))
 
-        t = threading.Thread(target=work, name=f"agent-{tid}", daemon=True)
-        self.running[tid] = t
-        t.start()
+        self.running[tid] = self.pool.submit(work)
 
     def _maybe_save(self, force: bool = False) -> None:
         now = time.monotonic()
-        if self.facet.dirty and (force or now - self._last_save >= max(1.0, 20 * self._save_cost)):
+        if self.facet.dirty and (force or now - self._last_save >= max(2.0, 20 * self._save_cost)):
             self.facet.save()
             self._save_cost = time.monotonic() - now
             self._last_save = time.monotonic()
@@ -306,7 +306,8 @@ def run_dispatch(jobs: list[Job], *, cfg: DispatchConfig, run_dir: Path, workspa
                     backend=cfg.backend, gate=cfg.gate, jobs=limit, workspace=str(ws))
     sched = _Scheduler(list(jobs), cfg, paths, limit,
                        dict(backend=backend, workspace=ws.resolve(), protected=protected,
-                            base_env=dict(os.environ)), prior, progress)
+                            base_env=agent_env(dict(os.environ), protected, {}, ws.resolve())),
+                       prior, progress)
     handlers = {}
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -317,6 +318,8 @@ def run_dispatch(jobs: list[Job], *, cfg: DispatchConfig, run_dir: Path, workspa
         sched.table.terminate_all()
         raise
     finally:
+        sched.pool.shutdown(wait=True)
+        sched.ledger.close()
         for sig, h in handlers.items():
             signal.signal(sig, h)
         if progress is not None:

@@ -20,7 +20,7 @@ from generator.dispatch.backends import AgentReport, Backend, Turn, parse_output
 from generator.dispatch.jobs import Job
 from generator.dispatch.ledger import Ledger
 from generator.dispatch.process import ProcessTable, run_process
-from generator.dispatch.workspace import agent_env, stage_files
+from generator.dispatch.workspace import stage_files
 from generator.model import DispatchRecord
 from generator.runs import RunPaths, utc_now
 
@@ -59,7 +59,7 @@ class Context:
     ledger: Ledger
     table: ProcessTable
     protected: list[Path]
-    base_env: dict[str, str]
+    base_env: dict[str, str]  # already filtered by workspace.agent_env
     post: Callable[[DispatchRecord], None]  # every record, after it is on disk
 
 
@@ -98,16 +98,20 @@ class TaskRunner:
                  message, msg_path, session_id or "")
         rec = DispatchRecord(uuid.uuid4().hex, job.handoff_id, job.task_id, utc_now(), "DISPATCHED",
                              attempt=attempt, turn=turn, session_id=session_id or None)
-        self._write(rec)
-        env = agent_env(ctx.base_env, ctx.protected, {
+        seq = ctx.ledger.append(rec, durable=False)
+        ctx.post(rec)
+        env = dict(ctx.base_env)
+        env.update({
             "FACTORY_HANDOFF_ID": job.handoff_id, "FACTORY_TASK_ID": job.task_id,
             "FACTORY_HANDOFF_PATH": str(handoff), "FACTORY_PROMPT_PATH": str(prompt),
             "FACTORY_WORKSPACE": str(ctx.workspace), "FACTORY_RESULTS_PATH": str(results),
             "FACTORY_TURN": turn, "FACTORY_MESSAGE_PATH": str(msg_path),
             "FACTORY_SESSION_ID": session_id or "",
-        }, ctx.workspace)
+        })
+        argv = ctx.backend.argv(t)
+        ctx.ledger.wait(seq)  # the launch record is on disk before the agent starts
         out = ctx.paths.log(job.handoff_id, turn, attempt, "out")
-        res = run_process(ctx.backend.argv(t), cwd=ctx.workspace, env=env, timeout=ctx.cfg.timeout,
+        res = run_process(argv, cwd=ctx.workspace, env=env, timeout=ctx.cfg.timeout,
                           out_path=out, err_path=out.with_suffix(".err"), table=ctx.table)
         try:
             report = parse_output(out.read_text(encoding="utf-8", errors="replace"))
@@ -132,7 +136,7 @@ class TaskRunner:
         return a
 
     def _write(self, rec: DispatchRecord) -> None:
-        self.ctx.ledger.append(rec)
+        self.ctx.ledger.append(rec, durable=False)  # the syncer fsyncs it at once
         self.ctx.post(rec)
 
     def _finish(self, a: _Attempt, status: str, error: str | None = None, results: str | None = None) -> None:

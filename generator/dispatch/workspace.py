@@ -79,8 +79,6 @@ def _refuse_holdouts(where: Path, found: str | None, what: str) -> None:
 def prepare_workspace(workspace: Path, *, mode: str, target_repo: str, run_id: str,
                       protected: Iterable[Path]) -> Path:
     """Create (or reuse, on resume) the workspace after the isolation checks."""
-    import git
-
     workspace = Path(workspace)
     check_placement(workspace, protected)
     if mode == "worktree":
@@ -92,6 +90,8 @@ def prepare_workspace(workspace: Path, *, mode: str, target_repo: str, run_id: s
         _refuse_holdouts(repo_path, holdout_in_history(repo_path), "git history")
         if not (workspace / ".git").exists():
             workspace.parent.mkdir(parents=True, exist_ok=True)
+            import git
+
             try:
                 git.Repo(repo_path).git.worktree("add", "-b", f"factory/{run_id}", str(workspace.resolve()))
             except git.GitCommandError as exc:
