@@ -49,7 +49,7 @@ def holdout_row(o: HoldoutOutcome, with_steps: bool = True) -> dict[str, Any]:
     row: dict[str, Any] = {"holdout_id": o.holdout_id, "title": o.title}
     row.update({k: v for k, v in o.result.to_dict().items() if k != "holdout_id"})
     row.update(form=o.form, ran=o.ran, responsible_tasks=o.responsible_tasks, duration_ms=o.duration_ms,
-               reasoning=o.reasoning)
+               reasoning=o.reasoning, scratch=o.scratch)
     if with_steps and o.steps:
         row["step"] = [{k: v for k, v in s.__dict__.items() if v is not None} for s in o.steps]
     return row

@@ -166,7 +166,7 @@ def test_scratch_is_fresh_and_removed(root: Path, tmp_path: Path):
     kept = run_executable(h2, root, HoldoutConfig(), keep_scratch=True)
     assert kept.status == "PASS"
     scratch = Path(where.read_text().strip())
-    assert scratch.is_dir()
+    assert scratch.is_dir() and kept.scratch == str(scratch)
     from generator.holdout.sandbox import remove_tree
     remove_tree(scratch.parent)
     assert not scratch.parent.exists()
@@ -178,3 +178,9 @@ def test_output_is_capped(root: Path):
     out = a.steps[0].stdout
     assert a.status == "PASS"
     assert len(out) < 1100 and "bytes omitted" in out and out.rstrip().endswith("END")
+
+
+def test_no_bash_on_path_is_error_not_crash(root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
+    a = run(scenario(verify="exit 0"), root)
+    assert a.status == "ERROR" and "cannot run bash" in a.error

@@ -29,7 +29,8 @@ def progress_line(o) -> str:  # noqa: ANN001 - a HoldoutOutcome
     """One line per finished holdout, for the operator's terminal."""
     where = f" -> {o.result.responsible_task}" if o.status != "PASS" and o.result.responsible_task else ""
     why = f"  {o.result.error_message}" if o.result.error_message else ""
-    return f"{o.holdout_id:<8} {o.priority or '--':<3} {o.status:<5} {o.duration_ms / 1000:6.1f}s{where}{why}"
+    kept = f"  (scratch kept: {o.scratch})" if o.scratch else ""
+    return f"{o.holdout_id:<8} {o.priority or '--':<3} {o.status:<5} {o.duration_ms / 1000:6.1f}s{where}{why}{kept}"
 
 
 def resolved_holdout_config(cfg):  # noqa: ANN001, ANN201 - Config → HoldoutConfig

@@ -77,7 +77,8 @@ def run(args: argparse.Namespace) -> int:
     out = sys.stderr if args.json else sys.stdout
 
     def started(run_dir: Path) -> None:
-        print(f"run {run_dir.name}: dispatching {args.spec_dir}", file=out, flush=True)
+        doing = "resuming" if args.resume else "dispatching"
+        print(f"run {run_dir.name}: {doing} {args.spec_dir}", file=out, flush=True)
 
     result = run_pipeline(args.spec_dir, args.output_dir, cfg=cfg, runs_dir=runs_dir, workspaces_dir=workspaces,
                           jobs=args.jobs, resume=args.resume, keep_scratch=args.keep_scratch,

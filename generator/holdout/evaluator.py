@@ -84,6 +84,7 @@ def run_behavioural(holdout: Holdout, install_root: Path, cfg: HoldoutConfig,
     ms = int((time.monotonic() - t0) * 1000)
     attempt = _judge(proc, step)
     attempt.steps, attempt.duration_ms = [step], ms
+    attempt.scratch = str(box.scratch) if keep_scratch else None
     return attempt
 
 

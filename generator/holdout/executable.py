@@ -144,11 +144,14 @@ def run_executable(holdout: Holdout, install_root: Path, cfg: HoldoutConfig,
                 attempt = RunAttempt(status="PASS" if rec.exit_code == 0 else "FAIL")
         if has_commands(scripts.get("cleanup")):
             runner.run("cleanup", scripts["cleanup"], cfg.step_timeout)
+    except OSError as exc:  # no bash, no FIFOs: the scenario could not run at all
+        attempt = RunAttempt.error_(f"cannot run bash: {exc.strerror or exc}")
     finally:
         runner.close()
         if not keep_scratch:
             sandbox.remove()
     attempt.steps = runner.records
+    attempt.scratch = str(sandbox.scratch) if keep_scratch else None
     attempt.duration_ms = int((time.monotonic() - t0) * 1000)
     if attempt.status == "FAIL":
         attempt.actual = _actual(runner.records)

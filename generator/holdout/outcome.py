@@ -37,6 +37,7 @@ class RunAttempt:
     steps: list[StepRecord] = field(default_factory=list)
     duration_ms: int = 0
     ran: bool = True
+    scratch: str | None = None  # kept scratch directory (--keep-scratch)
 
     @classmethod
     def error_(cls, message: str, **kw) -> "RunAttempt":
@@ -53,6 +54,7 @@ class HoldoutOutcome:
     ran: bool = True
     reasoning: str | None = None
     steps: list[StepRecord] = field(default_factory=list)
+    scratch: str | None = None
 
     @property
     def status(self) -> str:

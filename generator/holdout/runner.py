@@ -103,7 +103,7 @@ def trace(holdout: Holdout, spec: ProductSpec, attempt: RunAttempt) -> HoldoutOu
     )
     return HoldoutOutcome(result=result, title=holdout.title, form=holdout.form, responsible_tasks=tasks,
                           duration_ms=attempt.duration_ms, ran=attempt.ran, reasoning=attempt.reasoning,
-                          steps=attempt.steps)
+                          steps=attempt.steps, scratch=attempt.scratch)
 
 
 def run_holdouts(spec: ProductSpec, install_root: Path, cfg: HoldoutConfig, *, keep_scratch: bool = False,
