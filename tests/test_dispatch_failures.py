@@ -9,15 +9,7 @@ from pathlib import Path
 import pytest
 
 from generator.dispatch import run_dispatch
-from test_dispatch_helpers import ledger_rows, make_project, scripted_cfg, turns
-
-
-@pytest.fixture
-def agent_log(tmp_path, monkeypatch):
-    d = tmp_path / "agentlog"
-    d.mkdir()
-    monkeypatch.setenv("SCRIPTED_LOG", str(d))
-    return d
+from test_dispatch_helpers import agent_log, ledger_rows, make_project, scripted_cfg, turns  # noqa: F401 (fixture)
 
 
 def _gone(pid: int) -> bool:

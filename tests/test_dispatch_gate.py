@@ -10,15 +10,7 @@ import time
 import pytest
 
 from generator.dispatch import read_ledger, run_dispatch
-from test_dispatch_helpers import ROOT, ledger_rows, make_project, scripted_cfg, turns
-
-
-@pytest.fixture
-def agent_log(tmp_path, monkeypatch):
-    d = tmp_path / "agentlog"
-    d.mkdir()
-    monkeypatch.setenv("SCRIPTED_LOG", str(d))
-    return d
+from test_dispatch_helpers import ROOT, agent_log, ledger_rows, make_project, scripted_cfg, turns  # noqa: F401 (fixture)
 
 
 def factory(*args: str, env=None) -> subprocess.CompletedProcess:

@@ -7,15 +7,7 @@ import pytest
 
 from generator.dispatch import Job, run_dispatch
 from generator.errors import UsageError
-from test_dispatch_helpers import SC008_GRAPH, ledger_rows, make_project, scripted_cfg, turns
-
-
-@pytest.fixture
-def agent_log(tmp_path, monkeypatch):
-    d = tmp_path / "agentlog"
-    d.mkdir()
-    monkeypatch.setenv("SCRIPTED_LOG", str(d))
-    return d
+from test_dispatch_helpers import SC008_GRAPH, agent_log, ledger_rows, make_project, scripted_cfg, turns  # noqa: F401 (fixture)
 
 
 def test_sc008_failed_task_blocks_its_dependents_and_spares_its_peer(tmp_path, agent_log, monkeypatch):

@@ -11,6 +11,8 @@ import json
 import sys
 from pathlib import Path
 
+import pytest
+
 from generator.config import DispatchConfig
 from generator.dispatch import Job, jobs_from_index
 from generator.model import ProductSpec, Task
@@ -67,3 +69,12 @@ def turns(log_dir: Path) -> list[dict]:
 
 def ledger_rows(run_dir: Path) -> list[dict]:
     return [json.loads(x) for x in (run_dir / "ledger.jsonl").read_text().splitlines()]
+
+
+@pytest.fixture
+def agent_log(tmp_path, monkeypatch):
+    """A directory the scripted agent logs its turns to (SCRIPTED_LOG)."""
+    d = tmp_path / "agentlog"
+    d.mkdir()
+    monkeypatch.setenv("SCRIPTED_LOG", str(d))
+    return d

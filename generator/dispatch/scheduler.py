@@ -92,8 +92,10 @@ class _Scheduler:
             st = self.states[tid]
             if st.status == "FAILED":
                 failed.append(tid)
-            elif st.status == "AWAITING_APPROVAL":
+            elif st.status == "AWAITING_APPROVAL" and self.cfg.gate == "manual":
                 self.awaiting.add(tid)
+            elif st.status == "AWAITING_APPROVAL":  # the gate is no longer manual: approved
+                st.status, st.reason, st.finished_at, st.gate = "PENDING", "", None, "approved"
             elif st.status != "COMPLETED":
                 st.status, st.reason, st.finished_at = "PENDING", "", None
         for tid in failed:
@@ -120,13 +122,13 @@ class _Scheduler:
         self.ledger.append(rec, durable=False)  # the next launch waits for its fsync
         self._record(rec)
 
-    def _set(self, tid: str, status: str, reason: str = "", event: bool = True) -> None:
+    def _set(self, tid: str, status: str, reason: str = "") -> None:
         st = self.states[tid]
         st.status, st.reason = status, reason
         if status not in ("READY", "RUNNING", "APPROVED"):
             st.finished_at = st.finished_at or utc_now()
         self.facet.set_task(st.row())
-        if event and self.progress is not None:
+        if self.progress is not None:
             self.progress.update(self.states, st, time.monotonic() - self.t0)
 
     def _block_downstream(self, failed: str) -> None:
