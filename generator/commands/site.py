@@ -1,9 +1,10 @@
 """Render the static HTML report site from handoffs and runs.
 
 Pages are written with relative links only, so `site/index.html` opens from
-disk with no server and no network. `--demo` first makes demonstration runs
-of the example spec with the stand-in agent (kept under fixed run ids and
-reused when present, so rebuilding the site does not churn it).
+disk with no server and no network. `--demo` renders the example spec with
+demonstration runs made by the stand-in agent instead (kept under fixed run
+ids in <runs>/.site-demo/ and reused when present, so rebuilding the site
+does not churn it).
 """
 
 from __future__ import annotations
@@ -28,11 +29,12 @@ def run(args: argparse.Namespace) -> int:
     out = args.out or cfg.resolve(cfg.project.site)
     runs_dir = args.runs_dir or cfg.resolve(cfg.project.runs)
     handoffs_dir = args.handoffs_dir or cfg.resolve(cfg.project.handoffs)
-    check_out_dir(out, handoffs_dir, runs_dir, cfg)
     if args.demo:
         from generator.site.demo import make_demo_runs
 
-        make_demo_runs(cfg, runs_dir)
+        check_out_dir(out, runs_dir, runs_dir, cfg)
+        handoffs_dir, runs_dir = make_demo_runs(cfg, runs_dir)
+    check_out_dir(out, handoffs_dir, runs_dir, cfg)
     files = render_site(cfg, handoffs_dir, runs_dir)
     write_site(out, files)
     pages = sum(1 for p in files if p.endswith(".html"))

@@ -119,7 +119,7 @@ def layout(
     legend, lx = [], MARGIN
     for s in order:
         legend.append((s, counts[s], lx))
-        lx += 26 + 8 * (len(s) + len(str(counts[s])) + 3)
+        lx += 34 + 9 * (len(s) + len(str(counts[s])) + 4)
     width = max(width, lx + MARGIN)
     ordered = sorted(nodes.values(), key=lambda n: (n.layer, n.y, n.x))
     return GraphLayout(width, height, ordered, edges, legend, n_layers)
