@@ -79,7 +79,7 @@ def verdict(outcomes: list[HoldoutOutcome], threshold: Threshold, d9_present: bo
     if not outcomes:
         return REJECT, "D9 holds no holdout scenario: nothing to accept the delivery by"
     if not any(o.ran for o in outcomes):
-        return REJECT, f"none of the {len(outcomes)} holdouts ran ({_why(outcomes[0])})"
+        return REJECT, f"no holdout could run ({len(outcomes)} in D9; {outcomes[0].holdout_id}: {_why(outcomes[0])})"
     p0 = [o for o in outcomes if o.priority == "P0"]
     if not p0:
         return REJECT, f"no P0 holdout among {len(outcomes)} scenarios: acceptance needs at least one P0"
