@@ -153,6 +153,9 @@ class WatchSession:
         except FactoryError as exc:
             self.say(f"{t.name}: {what} → failed, outputs kept: {exc}")
             return False
+        except Exception as exc:  # a long-running watch reports and keeps going
+            self.say(f"{t.name}: {what} → failed, outputs kept: internal error: {type(exc).__name__}: {exc}")
+            return False
         ms = (time.perf_counter() - t0) * 1000
         self.say(
             f"{verb} {t.name}: {what} → {len(report.written)} written, {len(report.removed)} removed, "
@@ -228,6 +231,10 @@ def watch_project(config: Config, *, commit: bool = False, debounce_ms: int = 30
     for t in session.targets:
         if not t.spec_dir.is_dir():
             raise FactoryError(f"{t.spec_dir}: spec directory not found", exit_code=2)
+    if commit:  # no repository at all will not fix itself; other refusals are per rebuild
+        from generator.gitops import open_repo
+
+        open_repo(config.resolve(config.project.handoffs).parent).close()
     try:
         session.start()
         live = False

@@ -216,3 +216,13 @@ def test_watch_without_specs_is_a_usage_error(tmp_path: Path, factory_env):
         env=factory_env, capture_output=True, text=True, timeout=DEADLINE,
     )
     assert r.returncode == 2 and "no specs to watch" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_watch_commit_outside_a_repository_is_refused_at_start(tmp_path: Path, factory_env):
+    project = make_project(tmp_path / "proj", repo=False)
+    r = subprocess.run(
+        [sys.executable, "-m", "generator", "watch", "--commit", "--config", str(project / "factory.toml")],
+        env=factory_env, capture_output=True, text=True, timeout=DEADLINE,
+    )
+    assert r.returncode == 1 and "not inside a git repository" in r.stderr and "Traceback" not in r.stderr
+    assert not (project / "handoffs").exists()
