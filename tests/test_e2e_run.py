@@ -16,9 +16,8 @@ from pathlib import Path
 import pytest
 import tomlkit
 
-from conftest import EXAMPLE_SPEC, ROOT
-
-STANDIN = ROOT / "tests" / "agents" / "standin.py"
+STANDIN = Path(__file__).resolve().parent / "agents" / "standin.py"
+EXAMPLE_SPEC = Path(__file__).resolve().parent.parent / "specs" / "inkwell"
 
 
 @pytest.fixture

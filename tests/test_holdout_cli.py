@@ -11,7 +11,13 @@ from pathlib import Path
 import pytest
 import tomlkit
 
-from conftest import corpus_path, write_tree
+
+
+def write_tree(root: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text, encoding="utf-8")
+    return root
 
 
 def factory(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
@@ -61,8 +67,8 @@ def test_install_root_is_required(tmp_path: Path, factory_env):
 
 
 @pytest.mark.parametrize("name, count", [("fmwk-001-ledger", 11), ("fmwk-900-sawmill-smoke", 4)])
-def test_behavioural_corpus_d9_is_not_executable(name: str, count: int, tmp_path: Path, factory_env):
-    spec = corpus_path(name)
+def test_behavioural_corpus_d9_is_not_executable(name: str, count: int, tmp_path: Path, factory_env, corpus):
+    spec = corpus / name
     r = factory(["holdout", "--spec-dir", str(spec), "--install-root", str(tmp_path)], tmp_path, factory_env)
     assert r.returncode == 1, r.stderr
     report = json.loads(r.stdout)
@@ -75,8 +81,8 @@ def test_behavioural_corpus_d9_is_not_executable(name: str, count: int, tmp_path
     assert all(h["form"] == "behavioural" and h["ran"] is False for h in facets["holdout"])
 
 
-def test_evaluator_verdicts_are_recorded(tmp_path: Path, factory_env, evaluator: Path):
-    spec = corpus_path("fmwk-001-ledger")
+def test_evaluator_verdicts_are_recorded(tmp_path: Path, factory_env, evaluator: Path, corpus):
+    spec = corpus / "fmwk-001-ledger"
     root = tmp_path / "delivered"
     root.mkdir()
     cfg = write_config(tmp_path, [sys.executable, str(evaluator), "{scenario_path}", "{install_root}"])
@@ -97,8 +103,8 @@ def test_evaluator_verdicts_are_recorded(tmp_path: Path, factory_env, evaluator:
     assert rows["HS-001"]["step"][0]["name"] == "evaluate"
 
 
-def test_evaluator_without_a_verdict_is_error(tmp_path: Path, factory_env, evaluator: Path):
-    spec = corpus_path("fmwk-900-sawmill-smoke")
+def test_evaluator_without_a_verdict_is_error(tmp_path: Path, factory_env, corpus):
+    spec = corpus / "fmwk-900-sawmill-smoke"
     silent = tmp_path / "silent.py"
     silent.write_text("print('I looked, but I will not say')\n")
     crash = tmp_path / "crash.py"
