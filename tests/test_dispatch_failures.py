@@ -92,3 +92,13 @@ def test_unknown_placeholder_in_the_command_template_is_a_usage_error(tmp_path):
         run_dispatch(jobs, cfg=scripted_cfg(command=[sys.executable, "{nope}"]),
                      run_dir=tmp_path / "runs" / "r", workspace=tmp_path / "ws")
     assert not (tmp_path / "runs").exists()
+
+
+def test_a_handoff_that_vanishes_mid_run_is_dispatch_failed_on_record(tmp_path):
+    jobs, _ = make_project(tmp_path, {"T-001": [], "T-002": []})
+    jobs[1].prompt_path.unlink()
+    run_dir = tmp_path / "runs" / "r"
+    out = run_dispatch(jobs, cfg=scripted_cfg(), run_dir=run_dir, workspace=tmp_path / "ws")
+    assert out.states["T-001"].status == "COMPLETED"
+    assert out.states["T-002"].status == "DISPATCH_FAILED" and "FileNotFoundError" in out.states["T-002"].reason
+    assert {r["task_id"]: r["status"] for r in ledger_rows(run_dir)}["T-002"] == "DISPATCH_FAILED"

@@ -200,8 +200,13 @@ class _Scheduler:
         def work() -> None:
             try:
                 res = TaskRunner(job, self.ctx).run(phase, session)
-            except Exception as exc:  # a bug or an unreadable file must not hang the run
+            except Exception as exc:  # an unreadable file (or a bug) must not hang the run
                 res = TaskResult("DISPATCH_FAILED", f"DISPATCH_FAILED: {type(exc).__name__}: {exc}")
+                now = utc_now()
+                rec = DispatchRecord(uuid.uuid4().hex, job.handoff_id, tid, now, "DISPATCH_FAILED",
+                                     timestamp_completed=now, error=res.reason, turn=phase)
+                self.ledger.append(rec, durable=False)
+                self.ctx.post(rec)
             self.events.put(("done", tid, res))
 
         self.running[tid] = self.pool.submit(work)

@@ -20,7 +20,7 @@ from generator.dispatch.backends import AgentReport, Backend, Turn, parse_output
 from generator.dispatch.jobs import Job
 from generator.dispatch.ledger import Ledger
 from generator.dispatch.process import ProcessTable, run_process
-from generator.dispatch.workspace import stage_files
+from generator.dispatch.workspace import stage_files, staged_paths
 from generator.model import DispatchRecord
 from generator.runs import RunPaths, utc_now
 
@@ -86,20 +86,21 @@ class TaskRunner:
 
     def __init__(self, job: Job, ctx: Context):
         self.job, self.ctx = job, ctx
-        self.staged = stage_files(ctx.workspace, job.handoff_id, job.handoff_path, job.prompt_path)
+        self.staged = staged_paths(ctx.workspace, job.handoff_id, job.handoff_path, job.prompt_path)
 
     # -- one agent launch -------------------------------------------------
     def _launch(self, turn: str, attempt: int, message: str, session_id: str | None) -> _Attempt:
         job, ctx = self.job, self.ctx
         handoff, prompt, results = self.staged
         msg_path = results.with_name(f"{job.handoff_id}_{turn.upper()}_MESSAGE.md")
-        msg_path.write_text(message, encoding="utf-8")
         t = Turn(job.task_id, job.handoff_id, turn, ctx.workspace, handoff, prompt, results,
                  message, msg_path, session_id or "")
         rec = DispatchRecord(uuid.uuid4().hex, job.handoff_id, job.task_id, utc_now(), "DISPATCHED",
                              attempt=attempt, turn=turn, session_id=session_id or None)
         seq = ctx.ledger.append(rec, durable=False)
         ctx.post(rec)
+        stage_files(ctx.workspace, job.handoff_id, job.handoff_path, job.prompt_path)  # while it syncs
+        msg_path.write_text(message, encoding="utf-8")
         env = dict(ctx.base_env)
         env.update({
             "FACTORY_HANDOFF_ID": job.handoff_id, "FACTORY_TASK_ID": job.task_id,

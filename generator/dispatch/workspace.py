@@ -104,14 +104,19 @@ def prepare_workspace(workspace: Path, *, mode: str, target_repo: str, run_id: s
     return workspace
 
 
+def staged_paths(workspace: Path, handoff_id: str, handoff: Path, prompt: Path) -> tuple[Path, Path, Path]:
+    """Where a task's handoff, prompt and results live inside the workspace."""
+    d = workspace / STAGE_DIR / handoff_id
+    return d / handoff.name, d / prompt.name, d / f"{handoff_id}_RESULTS.md"
+
+
 def stage_files(workspace: Path, handoff_id: str, handoff: Path, prompt: Path) -> tuple[Path, Path, Path]:
     """Copy the handoff and prompt in; returns (handoff, prompt, results path) inside the workspace."""
-    d = workspace / STAGE_DIR / handoff_id
-    d.mkdir(parents=True, exist_ok=True)
-    h, p = d / handoff.name, d / prompt.name
+    h, p, r = staged_paths(workspace, handoff_id, handoff, prompt)
+    h.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(handoff, h)
     shutil.copyfile(prompt, p)
-    return h, p, d / f"{handoff_id}_RESULTS.md"
+    return h, p, r
 
 
 def _points_into(value: str, roots: list[Path]) -> bool:
