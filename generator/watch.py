@@ -157,15 +157,17 @@ class WatchSession:
             self.say(f"{t.name}: {what} → failed, outputs kept: internal error: {type(exc).__name__}: {exc}")
             return False
         ms = (time.perf_counter() - t0) * 1000
-        self.say(
+        line = (
             f"{verb} {t.name}: {what} → {len(report.written)} written, {len(report.removed)} removed, "
             f"{len(report.unchanged)} unchanged in {ms:.0f} ms"
         )
         if self.commit:
-            self._commit(t, report, spec_digest(spec))
+            line += self._commit(t, report, spec_digest(spec))
+        self.say(line)
         return True
 
-    def _commit(self, t: Target, report: Any, digest: str) -> None:
+    def _commit(self, t: Target, report: Any, digest: str) -> str:
+        """Commit the rebuild's changed outputs; the tail of the rebuild line saying what happened."""
         from generator.build import SpecBuild
         from generator.gitops import commit_build
 
@@ -173,10 +175,8 @@ class WatchSession:
         try:
             res = commit_build(self.config.root, [build])
         except FactoryError as exc:
-            self.say(f"  not committed: {exc}")
-            return
-        if res is not None:
-            self.say(f"  committed {res.sha[:10]} {res.message.splitlines()[0]}")
+            return f"; not committed: {exc}"
+        return f"; committed {res.sha[:10]}" if res is not None else ""
 
 
 def compile_options(config: Config, spec_dir: Path):

@@ -183,9 +183,18 @@ def test_session_commits_each_rebuild_and_ignores_no_op_saves(tmp_path: Path):
     assert commit_count(project) == 3
     assert {p.split("/")[2] for p in committed_paths(project) if p.count("/") >= 3} == {"H-FACTORY-004", "facets"}
     assert "specs/inkwell/D2_SPECIFICATION.md" in git.Repo(project).git.diff("--name-only")
-    last = buf.getvalue().splitlines()
-    assert last[-2].startswith("rebuilt inkwell: D2_SPECIFICATION.md changed → ")
-    assert re.match(r"  committed [0-9a-f]{10} handoffs\(inkwell\): \+0 ~1 -0$", last[-1])
+    head = git.Repo(project).head.commit
+    assert head.message.startswith("handoffs(inkwell): +0 ~1 -0\n")
+    assert re.match(
+        rf"rebuilt inkwell: D2_SPECIFICATION\.md changed → \d+ written, .* ms; committed {head.hexsha[:10]}$",
+        buf.getvalue().splitlines()[-1],
+    )
+    (Path(git.Repo(project).git_dir) / "index.lock").write_text("")
+    _replace(d2, "stored in lowercase", "kept in lowercase")
+    assert session.on_change({d2}, 0.0) == 1  # the rebuild still happens; the commit is refused
+    assert commit_count(project) == 3
+    assert buf.getvalue().splitlines()[-1].endswith("index.lock exists: another git process is running, or one crashed; "
+                                                    "wait for it, or remove the lock file if no git command is running")
 
 
 def test_session_template_overlay_change_rebuilds_everything(tmp_path: Path):
