@@ -17,6 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# Once a series has spent this long, it stops after the current run (slow builds
+# would otherwise make a full `make bench` take hours). bench/run.py sets it.
+BUDGET_S = float("inf")
 
 
 @dataclass
@@ -95,7 +98,11 @@ class Series:
 def repeat(argv: list[str], runs: int, *, before=None, check=None, cwd: Path | None = None) -> Series:
     """Run `argv` `runs` times; `before()` prepares each run, `check(result)` returns a note or ''."""
     s = Series([], [])
-    for _ in range(runs):
+    spent = 0.0
+    for i in range(runs):
+        if spent > BUDGET_S:
+            s.note = (s.note + "; " if s.note else "") + f"stopped after {i} of {runs} runs (time budget)"
+            break
         if before:
             before()
         r = run_measured(argv, cwd=cwd)
@@ -105,6 +112,7 @@ def repeat(argv: list[str], runs: int, *, before=None, check=None, cwd: Path | N
             return s
         s.seconds.append(r.seconds)
         s.maxrss_kb.append(r.maxrss_kb)
+        spent += r.seconds
         if check:
             note = check(r)
             if note:

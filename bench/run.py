@@ -18,10 +18,10 @@ import tempfile
 from pathlib import Path
 
 import measures
+import procs
 import report
 from importcost import forbidden_imports, import_profile, top_imports
 from project import make_project
-from watch_rt import watch_round_trip
 
 HERE = Path(__file__).resolve().parent
 
@@ -51,29 +51,28 @@ def measure_size(n: int, runs: int, tmp: Path, style: str) -> dict:
     row["edit_rebuild"] = measures.edit_rebuild(p, runs)
     say("watch round trip")
     wb = _optional("watch_bench")
-    if wb is not None and hasattr(wb, "watch_round_trip"):
+    if wb is None or not hasattr(wb, "watch_round_trip"):
+        row["watch_edit"] = procs.Series([], [], note="bench/watch_bench.py not available", ok=False)
+        return row
+    try:
         row["watch_edit"] = wb.watch_round_trip(p, runs)
-    else:
-        row["watch_edit"] = watch_round_trip(p, runs)
+    except Exception as exc:  # a failed watch must not lose the other figures
+        row["watch_edit"] = procs.Series([], [], note=f"{type(exc).__name__}: {exc}", ok=False)
     return row
 
 
-def dispatch_ratio(sizes: list[int], jobs: int) -> tuple[float | None, object]:
+def dispatch_figures(sizes: list[int], jobs: int | None) -> tuple[float | None, str]:
+    """Wall ÷ ideal at 200 tasks and a printable table, from bench/dispatch_bench.py."""
     db = _optional("dispatch_bench")
     if db is None or not hasattr(db, "run_bench"):
         return None, "bench/dispatch_bench.py not available"
     try:
-        res = db.run_bench(sizes, jobs)
+        rows = db.run_bench(sizes, jobs) if jobs else db.run_bench(sizes)
     except Exception as exc:
         return None, f"dispatch_bench failed: {type(exc).__name__}: {exc}"
-    rows = res if isinstance(res, list) else list(res.values()) if isinstance(res, dict) else []
-    for r in rows:
-        r = r if isinstance(r, dict) else getattr(r, "__dict__", {})
-        if r.get("tasks", r.get("size")) == 200:
-            for key in ("ratio", "wall_over_ideal", "overhead_ratio"):
-                if key in r:
-                    return float(r[key]), res
-    return None, res
+    ratio = next((float(r["ratio"]) for r in rows if r.get("tasks") == 200 and "ratio" in r), None)
+    text = db.table(rows) if hasattr(db, "table") else str(rows)
+    return ratio, text
 
 
 def imports_check(spec_dir: Path, config: Path) -> dict:
@@ -92,12 +91,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--quick", action="store_true", help="sizes 50,500, 2 runs, no profile, small dispatch")
     ap.add_argument("--style", choices=("full", "compressed"), default="full")
-    ap.add_argument("--jobs", type=int, default=4, help="parallel agents for the dispatch benchmark")
+    ap.add_argument("--jobs", type=int, default=None, help="parallel agents for the dispatch benchmark")
     ap.add_argument("--no-profile", action="store_true")
+    ap.add_argument("--budget", type=float, default=120.0,
+                    help="seconds one measurement may spend before it stops repeating (default 120)")
     ap.add_argument("--out", type=Path, default=HERE / "results.toml")
     a = ap.parse_args(argv)
     sizes = [50, 500] if a.quick else [int(x) for x in a.sizes.split(",") if x.strip()]
     runs = 2 if a.quick else max(1, a.runs)
+    procs.BUDGET_S = a.budget
 
     with tempfile.TemporaryDirectory(prefix="factory-bench-") as tmpname:
         tmp = Path(tmpname)
@@ -108,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         print("import cost", file=sys.stderr, flush=True)
         imports = imports_check(biggest / "spec", biggest / "factory.toml")
     print("dispatch", file=sys.stderr, flush=True)
-    ratio, dispatch_raw = dispatch_ratio([20, 200] if a.quick else [20, 200, 1000], a.jobs)
+    ratio, dispatch_text = dispatch_figures([20, 200] if a.quick else [20, 200, 1000], a.jobs)
     profile = []
     if not a.no_profile and not a.quick:
         from profile_build import profile_cold_build
@@ -125,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nMachine: {mach['cpu']}, {mach['cores']} cores, Python {mach['python']}, {mach['date']}\n")
     print(tbl + "\n")
     print(report.targets_table(tgt) + "\n")
+    print("Dispatch (stand-in agents sleeping 0.1 s):\n" + dispatch_text + "\n")
     for cmd, info in imports.items():
         print(f"imports of `factory {cmd}`: forbidden={info['forbidden']}; top: "
               + ", ".join(f"{name} {ms} ms" for name, ms in info["top_ms"]))
@@ -139,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
         "floor": {k: report.series_dict(v) for k, v in floors.items()},
         "sizes": {str(n): {k: (report.series_dict(v) if hasattr(v, "seconds") else v)
                            for k, v in row.items()} for n, row in rows.items()},
-        "dispatch": {"ratio_at_200": ratio} if ratio is not None else {"note": str(dispatch_raw)[:500]},
+        "dispatch": {"ratio_at_200": ratio, "table": dispatch_text} if ratio is not None else {"note": dispatch_text},
         "imports": imports,
         "targets": tgt,
         "profile": {"tasks": max(sizes), "top": profile} if profile else {},
