@@ -4,7 +4,8 @@ The commit is assembled in a temporary index (HEAD's tree plus the changed
 output paths), written with commit-tree and published with a compare-and-swap
 update-ref. The real index is then touched only at those paths, so whatever
 the user has staged or left unstaged elsewhere stays as it was and
-`git status` stays truthful. gitpython is imported here only, and lazily.
+`git status` stays truthful. Being made with plumbing, the commit runs no
+hooks; `commit.gpgSign` is honoured. gitpython is imported here only, lazily.
 """
 
 from __future__ import annotations
@@ -311,6 +312,7 @@ def commit_build(repo_root: Path, builds: list[Any]) -> CommitResult | None:
         branch = repo.head.reference.path  # refs/heads/<name>, also when unborn
         fd, tmp_index = tempfile.mkstemp(prefix="factory-index-", dir=repo.git_dir)
         os.close(fd)
+        os.unlink(tmp_index)  # git writes it from scratch; only the unique name is wanted
         try:
             env = {"GIT_INDEX_FILE": tmp_index}
             if head:
@@ -320,9 +322,10 @@ def commit_build(repo_root: Path, builds: list[Any]) -> CommitResult | None:
             _feed(repo, ["update-index", "--index-info"], _index_info(changes), env)
             tree = repo.git.write_tree(env=env).strip()
         finally:
-            os.unlink(tmp_index)
+            Path(tmp_index).unlink(missing_ok=True)
         parents = ["-p", head] if head else []
-        sha = _feed(repo, ["commit-tree", tree, *parents], message).strip()
+        sign = ["-S"] if _git_config(repo, "commit.gpgsign").lower() in ("true", "yes", "on", "1") else []
+        sha = _feed(repo, ["commit-tree", *sign, tree, *parents], message).strip()
         paths = [c.path for c in changes]
         rollback = _real_index_entries(repo, paths)
         _feed(repo, ["update-index", "--index-info"], _index_info(changes))
