@@ -6,7 +6,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLE_SPEC, corpus_path
 
 import generator.spec.loader as loader
 from generator.compile import CompileOptions, compile_spec
@@ -63,9 +62,9 @@ def parse_calls(monkeypatch):
 
 @pytest.mark.corpus
 @pytest.mark.parametrize("name", ["fmwk-001-ledger", "fmwk-900-sawmill-smoke"])
-def test_history_replayed_incrementally_equals_full_rebuilds(name: str, tmp_path: Path, parse_calls):
-    history = corpus_path("_history", name)
-    steps = [*sorted(p for p in history.iterdir() if p.is_dir()), corpus_path(name)]
+def test_history_replayed_incrementally_equals_full_rebuilds(name: str, tmp_path: Path, parse_calls, corpus: Path):
+    history = corpus / "_history" / name
+    steps = [*sorted(p for p in history.iterdir() if p.is_dir()), corpus / name]
     work = tmp_path / name  # one working spec dir, edited in place like a user would
     work.mkdir()
     ic = IncrementalCompiler(OPTIONS)
@@ -85,8 +84,8 @@ def test_history_replayed_incrementally_equals_full_rebuilds(name: str, tmp_path
         assert reused_some  # the one-file D6 step must not recompile every task
 
 
-def test_unchanged_spec_recompiles_nothing(tmp_path: Path, parse_calls):
-    work = shutil.copytree(EXAMPLE_SPEC, tmp_path / "inkwell")
+def test_unchanged_spec_recompiles_nothing(tmp_path: Path, parse_calls, example_spec: Path):
+    work = shutil.copytree(example_spec, tmp_path / "inkwell")
     ic = IncrementalCompiler(OPTIONS)
     first = ic.compile(ic.load(work))
     assert len(ic.stats.compiled) == len(load_spec(work).tasks) > 1
@@ -95,8 +94,8 @@ def test_unchanged_spec_recompiles_nothing(tmp_path: Path, parse_calls):
     assert again == first and ic.stats.compiled == [] and parse_calls == []
 
 
-def test_one_scenario_edit_recompiles_only_the_task_using_it(tmp_path: Path, parse_calls):
-    work = shutil.copytree(EXAMPLE_SPEC, tmp_path / "inkwell")
+def test_one_scenario_edit_recompiles_only_the_task_using_it(tmp_path: Path, parse_calls, example_spec: Path):
+    work = shutil.copytree(example_spec, tmp_path / "inkwell")
     ic = IncrementalCompiler(OPTIONS)
     before = ic.compile(ic.load(work))
     d2 = work / "D2_SPECIFICATION.md"
@@ -112,13 +111,13 @@ def test_one_scenario_edit_recompiles_only_the_task_using_it(tmp_path: Path, par
     assert untouched and all(before[p] == after[p] for p in untouched)
 
 
-def test_reset_after_template_change_matches_full_rebuild(tmp_path: Path):
+def test_reset_after_template_change_matches_full_rebuild(tmp_path: Path, example_spec: Path):
     from generator.compile.templating import HANDOFF, default_dir
 
     overlay = tmp_path / "templates"
     overlay.mkdir()
     shutil.copy(default_dir() / HANDOFF, overlay / HANDOFF)
-    work = shutil.copytree(EXAMPLE_SPEC, tmp_path / "inkwell")
+    work = shutil.copytree(example_spec, tmp_path / "inkwell")
     opts = CompileOptions(templates=str(overlay))
     ic = IncrementalCompiler(opts)
     ic.compile(ic.load(work))
