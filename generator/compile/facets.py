@@ -1,6 +1,7 @@
 """TOML facets and the handoff index: the machine-readable side of a build.
 
-One row per item in a stable (numeric id) order, arrays one item per line,
+One row per item in a stable (numeric id) order, arrays one item per line
+(see `tomlout`; the files read back with tomlkit for in-place edits),
 so an edit to one scenario changes only the rows that mention it. Facets
 never depend on template wording and never carry anything from D9.
 """
@@ -11,8 +12,7 @@ import hashlib
 import json
 from collections.abc import Iterable
 
-import tomlkit
-
+from generator.compile.tomlout import dumps
 from generator.compile.inputs import TaskInputs, handoff_id, one_line, src
 from generator.compile.questions import Question
 from generator.model import BUILDER_VISIBLE_DOCS, ProductSpec
@@ -24,31 +24,22 @@ def handoff_path(hid: str, kind: str) -> str:
     return f"{hid}/{hid}_{kind}.md"
 
 
-def _array(items: Iterable[str]):
-    arr = tomlkit.array()
-    arr.extend(list(items))
-    if len(arr) > 1:
-        arr.multiline(True)
-    return arr
+class _Doc(dict):
+    """Ordered keys of one TOML file, filled in writing order."""
+
+    def add(self, key: str, value) -> None:
+        self[key] = value
 
 
-def _dump(doc) -> bytes:
-    text = tomlkit.dumps(doc)
-    return (text.rstrip("\n") + "\n").encode("utf-8")
+def _table(**values) -> dict:
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in values.items()}
 
 
-def _table(**values):
-    t = tomlkit.table()
-    for k, v in values.items():
-        t.add(k, _array(v) if isinstance(v, (list, tuple)) else v)
-    return t
+def _aot(rows) -> list[dict]:
+    return [_table(**r) for r in rows]
 
 
-def _aot(rows: Iterable[dict]):
-    aot = tomlkit.aot()
-    for row in rows:
-        aot.append(_table(**row))
-    return aot
+_dump = dumps
 
 
 def inputs_digest(t: TaskInputs) -> str:
@@ -67,7 +58,7 @@ def spec_digest(spec: ProductSpec) -> str:
 
 def handoff_toml(t: TaskInputs, sections: dict[str, tuple[str, ...]]) -> bytes:
     hid = handoff_id(t.task.id)
-    doc = tomlkit.document()
+    doc = _Doc()
     doc.add("handoff_id", hid)
     doc.add("task_id", t.task.id)
     doc.add("title", t.task.title)
@@ -93,7 +84,7 @@ def handoff_toml(t: TaskInputs, sections: dict[str, tuple[str, ...]]) -> bytes:
 
 def prompt_toml(t: TaskInputs, qs: list[Question], contract_version: str, adversarial: str) -> bytes:
     hid = handoff_id(t.task.id)
-    doc = tomlkit.document()
+    doc = _Doc()
     doc.add("handoff_id", hid)
     doc.add("task_id", t.task.id)
     doc.add("contract_version", contract_version)
@@ -150,7 +141,7 @@ def _edges(spec: ProductSpec, entities_of: dict[str, list[str]]) -> list[dict]:
 def spec_facets(spec: ProductSpec, source_label: str, entities_of: dict[str, list[str]]) -> dict[str, bytes]:
     """facets/*.toml for the whole spec; `entities_of` maps task id → entity ids it uses."""
     files: dict[str, bytes] = {}
-    doc = tomlkit.document()
+    doc = _Doc()
     doc.add("name", spec.name)
     doc.add("component", one_line(spec.component_name))
     doc.add("package_id", one_line(spec.package_id))
@@ -167,7 +158,7 @@ def spec_facets(spec: ProductSpec, source_label: str, entities_of: dict[str, lis
     files["facets/spec.toml"] = _dump(doc)
 
     def facet(name: str, key: str, rows: Iterable[dict]) -> None:
-        d = tomlkit.document()
+        d = _Doc()
         d.add(key, _aot(rows))
         files[f"facets/{name}.toml"] = _dump(d)
 
@@ -213,12 +204,12 @@ def spec_facets(spec: ProductSpec, source_label: str, entities_of: dict[str, lis
         ),
     )
     const = spec.constitution
-    d = tomlkit.document()
+    d = _Doc()
     d.add("version", one_line(const.version))
     d.add("article", _aot({"number": a.number, "title": one_line(a.title), "source": src(a.source)} for a in const.articles))
     d.add("boundary", _aot({"kind": b.kind, "text": one_line(b.text), "source": src(b.source)} for b in const.boundaries))
     files["facets/articles.toml"] = _dump(d)
-    d = tomlkit.document()
+    d = _Doc()
     d.add(
         "clarification",
         _aot(

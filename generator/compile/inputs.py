@@ -142,6 +142,23 @@ def _article_numbers(text: str) -> set[int]:
     return out
 
 
+def own_text(text: str) -> str:
+    """A section's text without its subsections (headings outside fences end it).
+
+    The plan's component list is rendered per task, so the overview must not
+    carry every component of a large spec into every handoff.
+    """
+    fenced = False
+    out: list[str] = []
+    for line in text.splitlines():
+        if line.lstrip().startswith(("```", "~~~")):
+            fenced = not fenced
+        elif not fenced and re.match(r"#{1,6}\s", line):
+            break
+        out.append(line)
+    return "\n".join(out).strip()
+
+
 def _basename(path: str) -> str:
     return path.strip().strip("`").rstrip("/").rsplit("/", 1)[-1]
 
@@ -159,13 +176,18 @@ class SpecIndex:
         for t in spec.tasks:
             for d in t.depends_on:
                 self.dependents.setdefault(norm_id(d), []).append(t.id)
+        self.implements = [{norm_id(i) for i in c.implements} for c in spec.plan.components]
         self.entities_by_scenario: dict[tuple, list[str]] = {}
         for e in spec.entities:
             for s in e.scenarios:
                 self.entities_by_scenario.setdefault(norm_id(s), []).append(e.id)
         plan, ctx = spec.plan, spec.agent_context
         self.plan_pieces = {
-            "architecture": Piece("architecture", plan.architecture, _section_source(spec, plan.sections, "D7", "architecture")),
+            "architecture": Piece(
+                "architecture",
+                plan.architecture if not plan.components else own_text(plan.architecture),
+                _section_source(spec, plan.sections, "D7", "architecture"),
+            ),
             "technical_context": Piece(
                 "technical_context", plan.technical_context, _section_source(spec, plan.sections, "D7", "technical context")
             ),
@@ -239,8 +261,8 @@ def task_scope(ix: SpecIndex, task: Task, contracts: tuple[Ref, ...] | None = No
     own = {norm_id(i) for i in [*task.scenarios, *task.contracts, task.id]}
     words = {_basename(w) for w in re.findall(r"[\w./-]+\.\w+", text)}
     components = []
-    for c in ix.spec.plan.components:
-        if own & {norm_id(i) for i in c.implements} or (c.file and _basename(c.file) in words):
+    for c, implements in zip(ix.spec.plan.components, ix.implements):
+        if own & implements or (c.file and _basename(c.file) in words):
             components.append(c)
     files: list[str] = []
     comp_files = {_basename(c.file): c.file for c in components if c.file}
