@@ -44,14 +44,35 @@ class Node:
     header: bool = True
 
 
+# The CommonMark block rules plus GFM tables, in markdown-it's own order.
+BLOCK_RULES = ("table", "code", "fence", "blockquote", "hr", "list", "reference", "html_block", "heading", "lheading",
+               "paragraph")
+
+
 @lru_cache(maxsize=1)
 def _parser():
     from markdown_it import MarkdownIt
 
     # Only the block structure is used (paragraph lines are read from the source),
-    # so the inline pass, the costliest part of markdown-it, is switched off.
-    md = MarkdownIt("commonmark", {"html": True}).enable("table")
-    return md.disable([r for r in ("inline", "text_join") if r in md.get_active_rules()["core"]])
+    # so the core runs normalize + block only: no inline pass, the costliest part.
+    md = MarkdownIt("zero", {"html": True, "maxNesting": 20})
+    md.enable(list(BLOCK_RULES))
+    md.disable([r for r in md.get_active_rules()["core"] if r not in ("normalize", "block")])
+    _quiet_debug_calls()
+    return md
+
+
+def _quiet_debug_calls() -> None:
+    """markdown-it calls `LOGGER.debug` on every block-rule attempt (millions on a big
+    spec). Where nobody listens at DEBUG, bind `debug` to a C no-op that accepts
+    any arguments, so those calls cost almost nothing."""
+    import logging
+
+    for name in list(logging.Logger.manager.loggerDict):
+        if name.startswith("markdown_it"):
+            lg = logging.getLogger(name)
+            if not lg.isEnabledFor(logging.DEBUG):
+                lg.debug = "".format  # type: ignore[method-assign]
 
 
 def split_row(line: str) -> list[str]:

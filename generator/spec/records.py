@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from generator.spec.blocks import Node
 from generator.spec.ids import KINDS, scenario_family
@@ -55,6 +56,8 @@ _KNOWN_KEYS = frozenset(
     ).split("|")
 )
 
+_KEYS_LONGEST_FIRST = sorted(_KNOWN_KEYS, key=lambda k: (-len(k), k))
+
 _BOLD_FIELD_RE = re.compile(r"^\*\*([^*]{1,80}?)\*\*\s*(\([^)]*\))?\s*(:?)\s*(.*)$")
 _PLAIN_FIELD_RE = re.compile(r"^([A-Za-z][\w /+&'.-]{0,50}?)\s*(\([^)]*\))?\s*(\?)?\s*:\s*(.*)$")
 _SHARED_Q_RE = re.compile(r"^([A-Za-z][\w /+&'-]{0,40}\?)\s*(\([^)]*\))?\s*:?\s*(.*)$")
@@ -62,12 +65,17 @@ _PAREN_ONLY_RE = re.compile(r"^([A-Za-z][\w /+&'-]{0,40}?)\s*\(([^)]*)\)\s*$")
 _GWT_RE = re.compile(r"^\W*\**\s*(GIVEN|WHEN|THEN|AND)\b")
 
 
+_PAREN_KEY_RE = re.compile(r"\([^)]*\)")
+_SPACES_RE = re.compile(r"\s+")
+
+
+@lru_cache(maxsize=8192)
 def norm_key(key: str) -> str:
     """Compare keys by meaning: "**Shared?:**", "Shared? (YES/NO)" → "shared"."""
     k = key.replace("**", "").replace("`", "").replace("_", " ").strip()
-    k = re.sub(r"\([^)]*\)", " ", k)
+    k = _PAREN_KEY_RE.sub(" ", k)
     k = k.strip().rstrip(":?").strip().lower()
-    return re.sub(r"\s+", " ", k)
+    return _SPACES_RE.sub(" ", k)
 
 
 def strip_md(text: str) -> str:
@@ -117,7 +125,7 @@ class Field:
 
 def parse_field(text: str) -> tuple[str, str, str] | None:
     """(normalised key, raw key, value) when a line is a field line, else None."""
-    if _GWT_RE.match(text) and re.match(r"^\W*\**\s*(GIVEN|WHEN|THEN|AND)\b\**", text):
+    if _GWT_RE.match(text):
         return None
     m = _BOLD_FIELD_RE.match(text)
     if m:
@@ -156,7 +164,7 @@ def parse_pipe_record(text: str) -> list[tuple[str, str, str]]:
             out.append(f)
             continue
         low = seg.lower()
-        for key in sorted(_KNOWN_KEYS, key=len, reverse=True):
+        for key in _KEYS_LONGEST_FIRST:
             if low.startswith(key + " ") and len(key) > 3:
                 out.append((key, seg[: len(key)], seg[len(key):].strip()))
                 break
@@ -201,8 +209,13 @@ class Item:
 
     def under(self, word: str) -> bool:
         """True when an enclosing section heading (H2 and below) names `word`."""
-        pat = re.compile(rf"\b{re.escape(word)}", re.IGNORECASE)
+        pat = _word_re(word)
         return any(h.level > 1 and pat.search(h.title) for h in self.context)
+
+
+@lru_cache(maxsize=64)
+def _word_re(word: str) -> re.Pattern:
+    return re.compile(rf"\b{re.escape(word)}", re.IGNORECASE)
 
 
 def id_kind(ident: str) -> str:
@@ -325,7 +338,7 @@ def _read_fields(it: Item) -> None:
     last_was_field = False
     for n in it.nodes:
         if n.kind == "line":
-            if _GWT_RE.match(n.text) and re.match(r"^\W*\**\s*(GIVEN|WHEN|THEN|AND)\b", n.text):
+            if _GWT_RE.match(n.text):
                 it.gwt.append(n)
                 cur = None
                 continue
