@@ -148,7 +148,8 @@ def test_background_processes_do_not_survive(root: Path, tmp_path: Path):
     pids = tmp_path / "pids"
     h = scenario(setup=f'sleep 300 & echo $! >> "{pids}"',
                  execute=f'( sleep 301 & echo $! >> "{pids}"; wait ) &',
-                 verify="exit 0")
+                 # wait until the background subshell has written its child's pid
+                 verify=f'until [ "$(wc -l < "{pids}")" -ge 2 ]; do sleep 0.05; done')
     a = run(h, root)
     assert a.status == "PASS"
     found = [int(p) for p in pids.read_text().split()]
