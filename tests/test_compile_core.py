@@ -110,7 +110,7 @@ def test_handoff_has_ten_sections_traceability_and_header():
     assert "| D2 scenarios | SC-001 |" in text
     assert "| D4 contracts | IN-001 |" in text
     assert "| D3 entities | E-001 |" in text
-    assert "| 1. Mission | D8_TASKS.md:20 |" in text
+    assert "| 1. Mission | D8_TASKS.md:20 |" in text and "D1_CONSTITUTION.md:3" in text
     assert "FACTORY_RESULTS_PATH" in text
     assert "Keep it small." in text and "Touch the network." in text
     # no file of T-003 in the plan: the section says so instead of inventing one

@@ -34,6 +34,17 @@ def slug(text: str) -> str:
     return _SLUG_RE.sub("_", text.lower()).strip("_")
 
 
+def places(sources) -> str:
+    """`doc:line` places grouped by document: "D1_CONSTITUTION.md:12, 22; D10_AGENT_CONTEXT.md:64"."""
+    groups: dict[str, list[str]] = {}
+    for s in sources:
+        doc, _, line = str(s).partition(":")
+        groups.setdefault(doc, [])
+        if line:
+            groups[doc].append(line)
+    return "; ".join(f"{d}:{', '.join(ls)}" if ls else d for d, ls in groups.items())
+
+
 def test_name(ident: str, title: str) -> str:
     name = slug(f"{ident} {title}")[:60].rstrip("_")
     return f"test_{name}"
@@ -56,6 +67,7 @@ def environment(overlay: str = ""):
         lstrip_blocks=True,
     )
     env.filters["slug"] = slug
+    env.filters["places"] = places
     env.globals["test_name"] = test_name
     return env
 
