@@ -27,7 +27,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.dispatch.process import kill_group
 
 DRIVER = r"""
 readonly __factory_ctl=$1
@@ -71,6 +70,40 @@ class StepOutcome:
     timed_out: bool = False
     session_ended: bool = False  # the shell is gone (the step exited it, or a kill)
     duration_ms: int = 0
+
+
+def _live_members(pgid: int) -> list[int]:
+    """Processes of the group that are not yet dead (zombies count as dead)."""
+    live = []
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as fh:
+                fields = fh.read().rsplit(b")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[2]) == pgid and fields[0] != b"Z":
+            live.append(int(entry.name))
+    return live
+
+
+def kill_until_gone(pgid: int, wait: float = 5.0) -> None:
+    """SIGKILL the group until none of it runs, so a scenario leaves nothing behind.
+
+    A signal is only a request until the kernel schedules the target; waiting
+    for the members to be gone (bounded by `wait`) makes the end of a scenario
+    mean the end of its processes. Without /proc, the signal is all we do.
+    """
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            os.killpg(pgid, signal.SIGKILL)
+        except ProcessLookupError:
+            return
+        if not os.path.isdir("/proc") or not _live_members(pgid) or time.monotonic() > deadline:
+            return
+        time.sleep(0.01)
 
 
 def _status_of(returncode: int) -> int:
@@ -163,7 +196,7 @@ class BashSession:
             except ProcessLookupError:
                 pass
         self.proc.wait()
-        kill_group(self.proc.pid, grace=0.5)
+        kill_until_gone(self.proc.pid)
         self.alive = False
 
     def close(self) -> None:
