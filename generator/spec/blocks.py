@@ -126,10 +126,19 @@ def _is_pipe_line(s: str) -> bool:
     return s.startswith("|") and s.count("|") >= 2
 
 
+def parse_tokens(text: str) -> list:
+    """markdown-it's block tokens for a text (every `map` is 0-based, end exclusive)."""
+    return _parser().parse(text)
+
+
 def parse_blocks(text: str) -> list[Node]:
     """The document as nodes in source order (fences opaque, comments dropped)."""
-    tokens = _parser().parse(text)
-    src = text.split("\n")
+    return tokens_to_nodes(parse_tokens(text), text.split("\n"))
+
+
+def tokens_to_nodes(tokens: list, src: list[str], offset: int = 0) -> list[Node]:
+    """Nodes of a token stream parsed from `src`; `offset` is added to every line
+    number (the stream may be one chunk of a larger document)."""
     nodes: list[Node] = []
     items: list[int] = []  # start line (0-based) of each open list item
     depth = 0
@@ -149,28 +158,30 @@ def parse_blocks(text: str) -> list[Node]:
         elif tt == "heading_open":
             inline = tokens[i + 1]
             content = _COMMENT_RE.sub("", inline.content).strip()
-            nodes.append(Node("heading", t.map[0] + 1, text=content, level=int(t.tag[1]), depth=depth, end=t.map[1]))
+            nodes.append(Node("heading", t.map[0] + 1 + offset, text=content, level=int(t.tag[1]), depth=depth,
+                              end=t.map[1] + offset))
             i += 3
             continue
         elif tt == "fence" or tt == "code_block":
-            nodes.append(Node("fence", t.map[0] + 1, text=t.content, info=(t.info or "").strip(), depth=depth, end=t.map[1]))
+            nodes.append(Node("fence", t.map[0] + 1 + offset, text=t.content, info=(t.info or "").strip(), depth=depth,
+                              end=t.map[1] + offset))
         elif tt == "table_open":
             a, b = t.map
-            nodes.append(table_from_lines(src[a:b], a + 1, depth))
+            nodes.append(table_from_lines(src[a:b], a + 1 + offset, depth))
             while i < n and tokens[i].type != "table_close":
                 i += 1
         elif tt == "hr":
-            nodes.append(Node("rule", t.map[0] + 1, depth=depth))
+            nodes.append(Node("rule", t.map[0] + 1 + offset, depth=depth))
         elif tt == "paragraph_open":
             a, b = t.map
-            _paragraph(nodes, src, a, b, depth, bool(items) and items[-1] == a)
+            _paragraph(nodes, src, a, b, depth, bool(items) and items[-1] == a, offset)
             i += 3
             continue
         i += 1
     return nodes
 
 
-def _paragraph(nodes: list[Node], src: list[str], a: int, b: int, depth: int, opens_item: bool) -> None:
+def _paragraph(nodes: list[Node], src: list[str], a: int, b: int, depth: int, opens_item: bool, offset: int) -> None:
     chunk = "\n".join(src[a:b])
     if "<!--" in chunk:  # blank out comments, keeping the line count
         chunk = _COMMENT_RE.sub(lambda m: "\n" * m.group(0).count("\n"), chunk)
@@ -179,7 +190,7 @@ def _paragraph(nodes: list[Node], src: list[str], a: int, b: int, depth: int, op
     pipe_start = 0
     first = True
     for k, raw in enumerate(lines):
-        lineno = a + k + 1
+        lineno = a + k + 1 + offset
         if k == 0 and opens_item:
             m = _MARKER_RE.match(raw)
             bullet = m.group(1) if m else ""

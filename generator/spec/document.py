@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from generator.model import DOCUMENTS, Diagnostic, Document
+from generator.spec import chunks
 from generator.spec.blocks import parse_blocks
+from generator.spec.chunks import ChunkIndex
 from generator.spec.records import norm_key, strip_md
 from generator.spec.view import DocView
 
@@ -108,29 +110,44 @@ def parse_meta(view: DocView) -> tuple[str, str, dict[str, str], int]:
 def parse_document(code: str, filename: str, data: bytes) -> DocResult:
     """Parse one D document from its bytes (pure: same bytes, same result)."""
     with paused_gc():
-        return _parse_document(code, filename, data)
+        return _parse_document(code, filename, data, None, False)[0]
 
 
-def _parse_document(code: str, filename: str, data: bytes) -> DocResult:
+def parse_document_indexed(code: str, filename: str, data: bytes,
+                           prev: ChunkIndex | None = None) -> tuple[DocResult, ChunkIndex | None]:
+    """`parse_document`, plus the document's chunk index; with the index of an
+    earlier version, only the chunks that changed go through markdown-it.
+    The DocResult is the same as `parse_document`'s either way."""
+    with paused_gc():
+        return _parse_document(code, filename, data, prev, True)
+
+
+def _parse_document(code: str, filename: str, data: bytes, prev: ChunkIndex | None,
+                    want_index: bool) -> tuple[DocResult, ChunkIndex | None]:
     doc = Document(code=code, filename=filename, path=Path(filename), present=True, digest=digest(data))
     res = DocResult(code, doc)
     if len(data) > MAX_BYTES:
         res.diagnostics.append(Diagnostic(filename, 0, f"document is too large ({len(data) / 1048576:.1f} MB; "
                                                        f"the limit is {MAX_BYTES // 1048576} MB)", "error", "documents"))
-        return res
+        return res, None
     text, problem = decode(filename, data)
     if problem:
         res.diagnostics.append(problem)
-        return res
+        return res, None
     doc.text = text
     if not text.strip():
         res.diagnostics.append(Diagnostic(filename, 0, "document is empty", "error", "documents"))
-        return res
+        return res, None
+    index = None
     try:
-        nodes = parse_blocks(text)
+        if not want_index:
+            nodes = parse_blocks(text)
+        else:
+            again = chunks.reparse(text, prev) if prev is not None else None
+            nodes, index = again if again is not None else chunks.full_parse(text)
     except Exception as exc:  # markdown-it is tolerant; this is a last line of defence
         res.diagnostics.append(Diagnostic(filename, 0, f"cannot be parsed as markdown: {exc}", "error", "documents"))
-        return res
+        return res, None
     view = DocView.build(code, filename, text, nodes)
     doc.title, doc.component, doc.meta, doc.meta_line = parse_meta(view)
     for s in view.skipped:
@@ -138,7 +155,7 @@ def _parse_document(code: str, filename: str, data: bytes) -> DocResult:
                                                             f"defines its ids by {s.chosen}; not read as a definition",
                                           "warning", "parse"))
     _build(view, res)
-    return res
+    return res, index
 
 
 def _build(v: DocView, res: DocResult) -> None:

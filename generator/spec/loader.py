@@ -1,17 +1,35 @@
-"""Read a spec directory into a ProductSpec, re-parsing only changed documents."""
+"""Read a spec directory into a ProductSpec, re-parsing only what changed.
+
+Three levels of reuse and speed:
+- a `cache` dict keeps each document's result under (code, digest), so an
+  unchanged document is never parsed again;
+- the same dict keeps each document's chunk index under "chunks:<code>", so an
+  edited document re-parses only the chunks around the edit (`chunks.py`);
+- a big spec with nothing cached is parsed by two or more processes, one
+  group of documents each (a small one stays in-process: starting a worker
+  costs more than parsing tens of kilobytes).
+"""
 
 from __future__ import annotations
 
 import os
 import stat
+import threading
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from generator.errors import UsageError
 from generator.model import DOCUMENTS, Diagnostic, Document, ProductSpec
-from generator.spec.document import MAX_BYTES, DocResult, digest, parse_document
+from generator.spec.chunks import ChunkIndex
+from generator.spec.document import MAX_BYTES, DocResult, digest, parse_document, parse_document_indexed, paused_gc
 
-Cache = dict[tuple[str, str], DocResult]
+# (code, digest) → DocResult, and "chunks:<code>" → ChunkIndex of that document's latest version.
+Cache = dict[Any, Any]
+
+# Below this many bytes to parse, one process is faster than several.
+PARALLEL_MIN_BYTES = 1_000_000
+MAX_WORKERS = 4
 
 
 def _check_dir(spec_dir: Path) -> None:
@@ -63,23 +81,87 @@ def load_spec(spec_dir: str | os.PathLike, *, cache: Cache | None = None) -> Pro
     name = spec_dir.resolve().name or spec_dir.name
     spec = ProductSpec(spec_dir=spec_dir, name=name)
     results: dict[str, DocResult] = {}
-    for code, filename in DOCUMENTS.items():
-        data, failed = read_document(spec_dir, code)
-        if failed is not None:
-            results[code] = failed
-            continue
-        if data is None:
-            results[code] = DocResult(code, Document(code, filename, spec_dir / filename, present=False))
-            continue
-        key = (code, digest(data))
-        res = cache.get(key) if cache is not None else None
-        if res is None:
-            res = parse_document(code, filename, data)
+    todo: list[tuple[str, str, bytes]] = []
+    with paused_gc():
+        for code, filename in DOCUMENTS.items():
+            data, failed = read_document(spec_dir, code)
+            if failed is not None:
+                results[code] = failed
+                continue
+            if data is None:
+                results[code] = DocResult(code, Document(code, filename, spec_dir / filename, present=False))
+                continue
+            res = cache.get((code, digest(data))) if cache is not None else None
+            if res is None:
+                todo.append((code, filename, data))
+            else:
+                results[code] = res
+        for code, res, index in parse_many(todo, cache):
+            results[code] = res
             if cache is not None:
-                cache[key] = res
-        results[code] = res
-    assemble(spec, results)
+                cache[(code, res.document.digest)] = res
+                if index is not None:
+                    cache[f"chunks:{code}"] = index
+                else:
+                    cache.pop(f"chunks:{code}", None)
+        assemble(spec, results)
     return spec
+
+
+def parse_many(todo: list[tuple[str, str, bytes]], cache: Cache | None) -> list[tuple[str, DocResult, ChunkIndex | None]]:
+    """Parse documents, in worker processes when there is enough fresh work to share."""
+    prev = {code: cache.get(f"chunks:{code}") for code, _, _ in todo} if cache is not None else {}
+    fresh = [t for t in todo if prev.get(t[0]) is None]
+    groups = _groups(fresh)
+    if len(groups) < 2:
+        return [_parse_one(t, prev.get(t[0]), cache is not None) for t in todo]
+    mine = [t for t in todo if prev.get(t[0]) is not None] + groups[0]
+    want = cache is not None
+    out: list[tuple[str, DocResult, ChunkIndex | None]] = []
+    try:
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("fork")
+        with ctx.Pool(len(groups) - 1) as pool:
+            pending = [pool.apply_async(_parse_group, (g, want)) for g in groups[1:]]
+            out += [_parse_one(t, prev.get(t[0]), want) for t in mine]
+            for p in pending:
+                out += p.get()
+    except (OSError, ValueError, ImportError):  # no worker to be had: parse the rest here
+        done = {r[0] for r in out}
+        out += [_parse_one(t, prev.get(t[0]), want) for t in todo if t[0] not in done]
+    order = list(DOCUMENTS)
+    return sorted(out, key=lambda r: order.index(r[0]))
+
+
+def _groups(todo: list[tuple[str, str, bytes]]) -> list[list[tuple[str, str, bytes]]]:
+    """Documents shared into balanced groups by size (largest first), one per process;
+    a single group when parallel parsing would not pay."""
+    total = sum(len(t[2]) for t in todo)
+    workers = min(os.cpu_count() or 1, MAX_WORKERS, len(todo))
+    if (total < PARALLEL_MIN_BYTES or workers < 2 or threading.active_count() > 1
+            or not hasattr(os, "fork")):
+        return [todo] if todo else []
+    groups: list[list[tuple[str, str, bytes]]] = [[] for _ in range(workers)]
+    sizes = [0] * workers
+    for t in sorted(todo, key=lambda t: (-len(t[2]), t[0])):
+        k = sizes.index(min(sizes))
+        groups[k].append(t)
+        sizes[k] += len(t[2])
+    return [g for g in groups if g]
+
+
+def _parse_one(t: tuple[str, str, bytes], prev: ChunkIndex | None, want_index: bool) -> tuple[str, DocResult, ChunkIndex | None]:
+    code, filename, data = t
+    if not want_index:
+        return code, parse_document(code, filename, data), None
+    res, index = parse_document_indexed(code, filename, data, prev)
+    return code, res, index
+
+
+def _parse_group(group: list[tuple[str, str, bytes]], want_index: bool) -> list[tuple[str, DocResult, ChunkIndex | None]]:
+    with paused_gc():
+        return [_parse_one(t, None, want_index) for t in group]
 
 
 def assemble(spec: ProductSpec, results: dict[str, DocResult]) -> ProductSpec:
