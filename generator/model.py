@@ -286,6 +286,19 @@ class Task:
 
 
 @dataclass
+class TaskSummaryRow:
+    """One row of D8's Summary table, kept to be compared with the task's own block."""
+
+    task: str
+    phase: str = ""
+    scope: str = ""
+    parallel: str = ""
+    ids: list[str] = field(default_factory=list)  # every id in the Scenarios (and Contracts) cells, expanded
+    dependencies: list[str] | None = None  # None when the table has no dependency column
+    source: Source | None = None
+
+
+@dataclass
 class HoldoutStep:
     """One bash step of an executable holdout (Setup/Execute/Verify/Cleanup)."""
 
@@ -362,6 +375,7 @@ class ProductSpec:
     clarifications: list[Clarification] = field(default_factory=list)
     plan: Plan = field(default_factory=Plan)
     tasks: list[Task] = field(default_factory=list)
+    task_summary: list[TaskSummaryRow] = field(default_factory=list)  # D8 Summary table rows
     holdouts: Holdouts = field(default_factory=Holdouts)
     agent_context: AgentContext = field(default_factory=AgentContext)
     diagnostics: list[Diagnostic] = field(default_factory=list)  # from parsing

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from generator.model import DOCUMENTS, CheckResult, Diagnostic, ProductSpec, ValidationResult
-from generator.spec.ids import id_key, sort_ids
+from generator.spec.ids import find_ids, id_key, kind_of, sort_ids
 from generator.spec.registry import Registry, build_registry
 
 MIN_HOLDOUTS = 3
@@ -33,6 +33,7 @@ def validate(spec: ProductSpec) -> ValidationResult:
         _coverage_gate(spec, reg, diags),
         _holdouts_executable(spec, diags),
         _metadata_claims(spec, diags),
+        _task_consistency(spec, diags),
     ]
     status = "PASS" if all(c.status == "PASS" for c in checks) else "FAIL"
     summary = None
@@ -252,3 +253,97 @@ def _metadata_claims(spec: ProductSpec, diags: list[Diagnostic]) -> CheckResult:
     return CheckResult("metadata_claims", "PASS",
                        "Metadata counts agree with the documents" if not notes else f"{len(notes)} metadata claim(s) disagree with the body",
                        notes)
+
+
+_LEAD_INT_RE = re.compile(r"^\D{0,12}?(\d+)")
+_SCENARIO_KINDS = ("SC", "SC-EC")
+_CONTRACT_KINDS = ("IN", "OUT", "SIDE", "ERR")
+
+
+_PARTNERS_RE = re.compile(r"\b(?:with|w/)\s*(.*)", re.IGNORECASE)
+_PARTNERS_END_RE = re.compile(r"[();]|\b(?:after|once|following|when|but|then|before)\b", re.IGNORECASE)
+
+
+def parallel_partners(text: str) -> list[str]:
+    """Tasks a Parallel/Serial value says may run alongside: "Parallel with T-006 (both
+    depend on T-005)" → T-006, "Parallel (w/ T-002, T-003)" → both; "Serial …" → none."""
+    if not text.strip().lower().startswith("parallel"):
+        return []
+    m = _PARTNERS_RE.search(text)
+    if not m:
+        return []
+    part = _PARTNERS_END_RE.split(m.group(1), 1)[0]
+    return [i for i in find_ids(part) if kind_of(i) == "T"]
+
+
+def _ancestors(spec: ProductSpec) -> dict[tuple, set[tuple]]:
+    """Every task's transitive dependencies (cycles tolerated: they are reported elsewhere)."""
+    deps = {id_key(t.id): {id_key(d) for d in t.depends_on} for t in spec.tasks}
+    out: dict[tuple, set[tuple]] = {}
+    for root in deps:
+        seen: set[tuple] = set()
+        stack = list(deps[root])
+        while stack:
+            k = stack.pop()
+            if k in seen:
+                continue
+            seen.add(k)
+            if k in out:
+                seen |= out[k]
+            else:
+                stack += deps.get(k, ())
+        out[root] = seen
+    return out
+
+
+def _task_consistency(spec: ProductSpec, diags: list[Diagnostic]) -> CheckResult:
+    """Warnings where D8 contradicts itself: a task "parallel with" a task it depends on, and
+    Summary table rows that disagree with the task blocks (ranges and abbreviations expanded)."""
+    notes: list[str] = []
+
+    def warn(doc: str, line: int, msg: str) -> None:
+        notes.append(f"{doc}:{line}: {msg}")
+        diags.append(Diagnostic(doc, line, msg, "warning", "d8_task_consistency"))
+
+    by_id = {id_key(t.id): t for t in spec.tasks}
+    anc = _ancestors(spec)
+    rows = {id_key(r.task): r for r in spec.task_summary}
+    for t in spec.tasks:
+        texts = [t.parallel] + ([rows[id_key(t.id)].parallel] if id_key(t.id) in rows else [])
+        named = {id_key(i) for x in texts for i in parallel_partners(x)}
+        for k in sorted(named):
+            other = by_id.get(k)
+            if other is None or other is t:
+                continue
+            if k in anc.get(id_key(t.id), set()) or id_key(t.id) in anc.get(k, set()):
+                first, second = (t, other) if k in anc.get(id_key(t.id), set()) else (other, t)
+                warn(t.source.doc, t.source.line,
+                     f"{t.id} is marked parallel with {other.id}, but {first.id} depends on {second.id}")
+    for r in spec.task_summary:
+        doc, line = (r.source.doc, r.source.line) if r.source else (DOCUMENTS["D8"], 0)
+        t = by_id.get(id_key(r.task))
+        if t is None:
+            warn(doc, line, f"Summary row names {r.task}, which has no task block")
+            continue
+        sc = sort_ids({i for i in r.ids if kind_of(i) in _SCENARIO_KINDS})
+        mine = sort_ids(t.scenarios)
+        if sc and {id_key(i) for i in sc} != {id_key(i) for i in mine}:
+            warn(doc, line, f"Summary row {r.task} lists scenarios {', '.join(sc)}; its task block lists "
+                            f"{', '.join(mine) or 'none'}")
+        ct = [i for i in sort_ids({i for i in r.ids if kind_of(i) in _CONTRACT_KINDS})
+              if id_key(i) not in {id_key(c) for c in t.contracts}]
+        if ct:
+            warn(doc, line, f"Summary row {r.task} names {', '.join(ct)}, which its task block does not implement")
+        if r.dependencies is not None and {id_key(d) for d in r.dependencies} != {id_key(d) for d in t.depends_on}:
+            warn(doc, line, f"Summary row {r.task} depends on {', '.join(r.dependencies) or 'nothing'}; its task block "
+                            f"on {', '.join(t.depends_on) or 'nothing'}")
+        a, b = _LEAD_INT_RE.match(r.phase), _LEAD_INT_RE.match(t.phase)
+        if a and b and int(a.group(1)) != int(b.group(1)):
+            warn(doc, line, f"Summary row {r.task} is in phase {r.phase}; its task block in phase {t.phase}")
+        sa, sb = r.scope.split()[:1], t.scope.split()[:1]
+        if sa and sb and sa[0][:1].isalpha() and sb[0][:1].isalpha() and sa[0].upper() != sb[0].upper():
+            warn(doc, line, f"Summary row {r.task} has scope {r.scope}; its task block {t.scope}")
+    n = len(spec.task_summary)
+    ok = (f"D8 task blocks agree with each other and with {n} Summary row(s)" if not notes
+          else f"{len(notes)} place(s) where D8 contradicts itself")
+    return CheckResult("d8_task_consistency", "PASS", ok, notes)

@@ -8,7 +8,7 @@ from generator.model import Source, Article, BoundaryItem, Constitution, Deferre
 from generator.spec.blocks import Node
 from generator.spec.ids import find_ids
 from generator.spec.records import strip_md
-from generator.spec.view import DocView, bullets, make_item, priority_of, row_line, table_dicts
+from generator.spec.view import DocView, bullets, list_items, make_item, priority_of, row_line, table_dicts
 
 _ARTICLE_RE = re.compile(r"^\**Article\s+(\d+)\**\s*(?:[:—–.]|\s-\s)?\s*(.*?)\**$", re.IGNORECASE)
 _NUM_ITEM_RE = re.compile(r"^\**\s*(.*?)\s*\**$")
@@ -67,12 +67,19 @@ def _article(num: int, title: str, head: Node, body: list[Node], v: DocView) -> 
 
 
 def _boundaries(v: DocView) -> list[BoundaryItem]:
+    """ALWAYS / ASK FIRST / NEVER items of the first section naming boundaries that has
+    any (an article titled "… Failure Boundaries" has none), else of the whole document."""
+    for a, b in v.section_spans("boundar"):
+        found = _boundaries_in(v, a, b, v.nodes[a].level)
+        if found:
+            return found
+    return _boundaries_in(v, 0, len(v.nodes), 0)
+
+
+def _boundaries_in(v: DocView, a: int, b: int, base: int) -> list[BoundaryItem]:
     out: list[BoundaryItem] = []
-    spans = v.section_spans("boundar")
     nodes = v.nodes
-    a, b = spans[0] if spans else (0, len(nodes))
     kind = ""
-    base = nodes[a].level if spans else 0
     for n in nodes[a + 1 : b]:
         if n.kind == "heading" and n.level > base:
             kind = _boundary_kind(n.text)
@@ -153,7 +160,7 @@ def build_specification(v: DocView) -> Specification:
     for a, b in v.section_spans("not"):
         title = v.nodes[a].text
         if re.search(r"\bNOT\b", title):
-            s.not_list = [strip_md(t) for t, _ in bullets(v.nodes[a + 1 : b])]
+            s.not_list = [strip_md(t) for t, _ in list_items(v.nodes[a + 1 : b])]
             break
     for it in v.items_of("SC", "SC-EC"):
         text = " ".join(n.text for n in it.gwt)

@@ -9,7 +9,7 @@ from generator.model import AgentContext, CoverageRow, Diagnostic, Holdout, Hold
 from generator.spec.build_front import tool_rules
 from generator.spec.ids import expand_refs, find_ids
 from generator.spec.records import Field, Item, strip_md
-from generator.spec.view import DocView, bullets, priority_of, row_line, table_dicts
+from generator.spec.view import DocView, bullets, list_items, priority_of, row_line, table_dicts
 
 SCENARIO_KINDS = ("SC", "SC-EC")
 CONTRACT_KINDS = ("IN", "OUT", "SIDE", "ERR")
@@ -160,7 +160,7 @@ def build_agent_context(v: DocView) -> AgentContext:
         break
     c.tool_rules = tool_rules(v.nodes, v.filename)
     for a, b in v.section_spans("convention"):
-        c.conventions = [strip_md(t) for t, _ in bullets(v.nodes[a + 1 : b])]
+        c.conventions = [strip_md(t) for t, _ in list_items(v.nodes[a + 1 : b])]
         break
     for a, b in v.section_spans("key pattern"):
         body = v.nodes[a + 1 : b]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 
-from generator.model import Component, Diagnostic, Plan, Task
+from generator.model import Component, Diagnostic, Plan, Task, TaskSummaryRow
 from generator.spec.blocks import Node
-from generator.spec.ids import expand_refs, split_refs
+from generator.spec.ids import expand_refs, find_ids, split_refs
 from generator.spec.records import strip_md
-from generator.spec.view import DocView, make_item
+from generator.spec.view import DocView, make_item, row_line, table_dicts
 
 SCENARIO_KINDS = ("SC", "SC-EC")
 CONTRACT_KINDS = ("IN", "OUT", "SIDE", "ERR")
@@ -163,3 +163,32 @@ def _note_other(diags: list[Diagnostic], v: DocView, line: int, tid: str, field:
 
 def all_nodes_text(nodes: list[Node]) -> str:
     return "\n".join(n.text for n in nodes if n.kind == "line")
+
+
+def build_task_summary(v: DocView) -> list[TaskSummaryRow]:
+    """Rows of the Summary table(s): a first column naming a task, then phase, scope, ids."""
+    rows: list[TaskSummaryRow] = []
+    for a, b in v.section_spans("summary"):
+        for n in v.nodes[a + 1 : b]:
+            if n.kind != "table" or len(n.rows) < 2:
+                continue
+            for k, r in enumerate(table_dicts(n)):
+                keys = list(r)
+                first = find_ids(r[keys[0]])
+                if not first or not first[0].startswith("T-"):
+                    continue
+                def col(*words: str) -> str | None:
+                    return next((key for key in keys[1:] if any(w in key for w in words)), None)
+                ids_cols = [c for c in (col("scenario"), col("contract")) if c]
+                dep = col("depend")
+                par = col("parallel", "serial")
+                rows.append(TaskSummaryRow(
+                    task=first[0],
+                    phase=strip_md(r.get(col("phase") or "", "")),
+                    scope=strip_md(r.get(col("scope") or "", "")),
+                    parallel=strip_md(r.get(par, "")) if par else "",
+                    ids=[i for c in ids_cols for i in expand_refs(r[c])],
+                    dependencies=expand_refs(r[dep], ("T",)) if dep else None,
+                    source=v.src(row_line(n, k)),
+                ))
+    return rows

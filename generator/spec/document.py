@@ -10,6 +10,7 @@ import gc
 import hashlib
 import re
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -107,10 +108,32 @@ def parse_meta(view: DocView) -> tuple[str, str, dict[str, str], int]:
     return title, component, meta, meta_line
 
 
+_INDEXES: ContextVar[dict[str, ChunkIndex] | None] = ContextVar("chunk_indexes", default=None)
+
+
+@contextmanager
+def chunk_indexes(store: dict[str, ChunkIndex]):
+    """Within this block `parse_document` reuses and updates the chunk index of each
+    document in `store` (by code): same results, less markdown-it work after an edit."""
+    token = _INDEXES.set(store)
+    try:
+        yield store
+    finally:
+        _INDEXES.reset(token)
+
+
 def parse_document(code: str, filename: str, data: bytes) -> DocResult:
     """Parse one D document from its bytes (pure: same bytes, same result)."""
+    store = _INDEXES.get()
     with paused_gc():
-        return _parse_document(code, filename, data, None, False)[0]
+        if store is None:
+            return _parse_document(code, filename, data, None, False)[0]
+        res, index = _parse_document(code, filename, data, store.get(code), True)
+    if index is None:
+        store.pop(code, None)
+    else:
+        store[code] = index
+    return res
 
 
 def parse_document_indexed(code: str, filename: str, data: bytes,
@@ -181,6 +204,7 @@ def _build(v: DocView, res: DocResult) -> None:
         p["plan"] = build_plan.build_plan(v)
     elif code == "D8":
         p["tasks"], diags = build_plan.build_tasks(v)
+        p["task_summary"] = build_plan.build_task_summary(v)
         res.diagnostics += diags
     elif code == "D9":
         p["holdouts"], diags = build_holdouts.build_holdouts(v)

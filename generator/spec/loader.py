@@ -22,7 +22,7 @@ from typing import Any
 from generator.errors import UsageError
 from generator.model import DOCUMENTS, Diagnostic, Document, ProductSpec
 from generator.spec.chunks import ChunkIndex
-from generator.spec.document import MAX_BYTES, DocResult, digest, parse_document, parse_document_indexed, paused_gc
+from generator.spec.document import MAX_BYTES, DocResult, chunk_indexes, digest, parse_document, paused_gc
 
 # (code, digest) → DocResult, and "chunks:<code>" → ChunkIndex of that document's latest version.
 Cache = dict[Any, Any]
@@ -155,8 +155,9 @@ def _parse_one(t: tuple[str, str, bytes], prev: ChunkIndex | None, want_index: b
     code, filename, data = t
     if not want_index:
         return code, parse_document(code, filename, data), None
-    res, index = parse_document_indexed(code, filename, data, prev)
-    return code, res, index
+    with chunk_indexes({code: prev} if prev is not None else {}) as store:
+        res = parse_document(code, filename, data)
+    return code, res, store.get(code)
 
 
 def _parse_group(group: list[tuple[str, str, bytes]], want_index: bool) -> list[tuple[str, DocResult, ChunkIndex | None]]:

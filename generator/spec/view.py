@@ -140,6 +140,31 @@ def bullets(nodes: list[Node], depth: int | None = None) -> list[tuple[str, int]
     return [(t, ln) for t, ln in out]
 
 
+def list_items(nodes: list[Node]) -> list[tuple[str, int]]:
+    """The entries of a list-like section however it is written: its bullets; else
+    one entry per paragraph; else one per table row ("first cell: other cells")."""
+    found = bullets(nodes)
+    if found:
+        return found
+    paras: list[list] = []
+    for n in nodes:
+        if n.kind == "line" and n.depth == 0:
+            if n.first or not paras:
+                paras.append([n.text, n.line])
+            else:
+                paras[-1][0] += " " + n.text
+    if paras:
+        return [(t, ln) for t, ln in paras]
+    out: list[tuple[str, int]] = []
+    for n in nodes:
+        if n.kind == "table":
+            for k, r in enumerate(n.rows[1:] if n.header else n.rows):
+                cells = [c for c in r if c]
+                if cells:
+                    out.append((cells[0] + (": " + " — ".join(cells[1:]) if len(cells) > 1 else ""), row_line(n, k)))
+    return out
+
+
 def make_item(head: Node, body: list[Node], ident: str = "", title: str = "") -> Item:
     """An ad-hoc record (article, component) read with the same field rules as ids."""
     it = Item(ident, "", "block", head.line, title, head.level, head, nodes=list(body))
