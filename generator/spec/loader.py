@@ -28,7 +28,7 @@ from generator.spec.document import MAX_BYTES, DocResult, chunk_indexes, digest,
 Cache = dict[Any, Any]
 
 # Below this many bytes to parse, one process is faster than several.
-PARALLEL_MIN_BYTES = 1_000_000
+PARALLEL_MIN_BYTES = 2_000_000
 MAX_WORKERS = 4
 
 
