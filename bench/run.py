@@ -113,11 +113,11 @@ def main(argv: list[str] | None = None) -> int:
     ratio, dispatch_text = dispatch_figures([20, 200] if a.quick else [20, 200, 1000], a.jobs)
     profile = []
     if not a.no_profile and not a.quick:
-        from profile_build import profile_cold_build
+        from profile_build import by_own, profile_cold_build
 
         print(f"profile: cold build of {max(sizes)} tasks", file=sys.stderr, flush=True)
         try:
-            profile = profile_cold_build(max(sizes), top=25)
+            profile = profile_cold_build(max(sizes), top=10**6)
         except RuntimeError as exc:
             print(f"note: {exc}", file=sys.stderr)
 
@@ -132,9 +132,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"imports of `factory {cmd}`: forbidden={info['forbidden']}; top: "
               + ", ".join(f"{name} {ms} ms" for name, ms in info["top_ms"]))
     if profile:
-        print(f"\nprofile, cold build {max(sizes)} tasks (cumulative % of run):")
+        print(f"\nprofile, cold build {max(sizes)} tasks, main process (cumulative % of run):")
         for r in profile[:15]:
             print(f"  {r['cum_pct']:5.1f}%  own {r['own_pct']:4.1f}%  {r['where']}")
+        print("by own time:")
+        for r in by_own(profile, 10):
+            print(f"  own {r['own_pct']:4.1f}%  cum {r['cum_pct']:5.1f}%  {r['where']}")
 
     doc = {
         "machine": mach,
@@ -145,7 +148,8 @@ def main(argv: list[str] | None = None) -> int:
         "dispatch": {"ratio_at_200": ratio, "table": dispatch_text} if ratio is not None else {"note": dispatch_text},
         "imports": imports,
         "targets": tgt,
-        "profile": {"tasks": max(sizes), "top": profile} if profile else {},
+        "profile": {"tasks": max(sizes), "top_cumulative": profile[:25], "top_own": by_own(profile, 15)}
+        if profile else {},
     }
     report.write_toml(a.out, doc)
     md = a.out.with_suffix(".md")
