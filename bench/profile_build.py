@@ -59,7 +59,8 @@ def profile_cold_build(tasks: int, top: int = 25, keep: Path | None = None) -> l
 def _wrapper(row: dict) -> bool:
     """Frames every run goes through (interpreter, CLI entry): they say nothing."""
     w = row["where"]
-    return w.startswith("<") or w.startswith(("generator/__main__.py", "generator/cli.py", "generator/commands/"))
+    return w.startswith(("<frozen runpy>", "<string>", "<built-in method builtins.exec>", "generator/__main__.py",
+                         "generator/cli.py", "generator/commands/"))
 
 
 def by_own(rows: list[dict], n: int) -> list[dict]:
