@@ -3,21 +3,50 @@
 `build_project` compiles every spec named in factory.toml into
 `handoffs/<spec>/`. All specs are compiled and checked before any is
 written, so a bad spec leaves every output tree as it was.
+
+A no-op build is answered without parsing: after each build a stamp (in
+`.factory-cache/`, which ignores itself in git) records a fingerprint of
+everything the outputs are made from (the ten documents' bytes, the
+templates, the tool's own code, the options) and the size and mtime of every
+output. When the fingerprint matches and every output still stats as it was
+left, the outputs are already what a build would write. Any edited, deleted
+or added output, or any changed input, falls back to the full build, which
+repairs the tree.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.compile.facets import spec_digest
 from generator.config import Config
 from generator.errors import SpecError
-from generator.model import ProductSpec
-from generator.output import MANIFEST, WriteReport, write_tree
+from generator.model import BUILDER_VISIBLE_DOCS, DOCUMENTS, ProductSpec
+from generator.output import MANIFEST, WriteReport, file_stats, write_tree
 
-__all__ = ["SpecBuild", "build_project", "compile_checked", "load_valid", "source_label", "spec_digest"]
+__all__ = [
+    "SpecBuild",
+    "build_project",
+    "compile_checked",
+    "compile_options",
+    "load_valid",
+    "source_label",
+    "spec_digest",
+]
+
+CACHE_DIR = ".factory-cache"
+STAMP_VERSION = 1
+
+
+def spec_digest(spec: ProductSpec) -> str:
+    """Digest of the builder-visible documents (D9 is not part of it)."""
+    from generator.compile.facets import spec_digest as digest
+
+    return digest(spec)
 
 
 @dataclass
@@ -37,6 +66,18 @@ def source_label(spec_dir: Path, root: Path) -> str:
         return Path(os.path.relpath(spec_dir.resolve(), root.resolve())).as_posix()
     except ValueError:  # another drive
         return spec_dir.resolve().name
+
+
+def compile_options(config: Config, spec_dir: Path, adversarial: str | None = None):
+    """The options `factory build` (and `factory watch`) compile `spec_dir` with."""
+    from generator.compile import CompileOptions
+
+    templates = str(config.resolve(config.project.templates)) if config.project.templates else ""
+    return CompileOptions(
+        adversarial=adversarial or config.prompt.adversarial,
+        templates=templates,
+        source_label=source_label(spec_dir, config.root),
+    )
 
 
 def load_valid(spec_dir: Path) -> ProductSpec:
@@ -71,29 +112,148 @@ def compile_checked(spec: ProductSpec, options) -> dict[str, bytes]:
     return files
 
 
+# --- the no-op fast path -------------------------------------------------------------
+
+
+def _tool_fingerprint() -> str:
+    """The code that turns a spec into outputs: every module of the package (path, size, mtime)."""
+    root = Path(__file__).resolve().parent
+    h = hashlib.sha256(f"{sys.version_info[:3]}|{STAMP_VERSION}".encode())
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
+        for name in sorted(filenames):
+            if name.endswith(".py"):
+                st = os.stat(os.path.join(dirpath, name))
+                h.update(f"{os.path.relpath(os.path.join(dirpath, name), root)}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()
+
+
+def _tree_digest(h, root: Path) -> None:
+    if not root.is_dir():
+        h.update(f"no dir {root}\n".encode())
+        return
+    for p in sorted(root.rglob("*")):
+        if p.is_file():
+            h.update(f"{p.relative_to(root).as_posix()}={hashlib.sha256(p.read_bytes()).hexdigest()}\n".encode())
+
+
+def input_fingerprint(spec_dir: Path, options, manifest: str = MANIFEST) -> tuple[str, dict[str, str]]:
+    """(fingerprint of everything a build of `spec_dir` reads, document digests by code)."""
+    from generator.compile.templating import default_dir
+
+    h = hashlib.sha256()
+    opts = (options.adversarial, options.templates, options.source_label, sorted(options.parts), options.contract_version)
+    h.update(f"tool={_tool_fingerprint()}\noptions={opts!r}\nmanifest={manifest}\n".encode())
+    docs: dict[str, str] = {}
+    for code, filename in DOCUMENTS.items():
+        path = spec_dir / filename
+        try:
+            with open(path, "rb") as fh:
+                docs[code] = "sha256:" + hashlib.sha256(fh.read()).hexdigest()
+        except FileNotFoundError:
+            docs[code] = "-"
+        except OSError as exc:  # a directory, unreadable, …: let the full build report it
+            docs[code] = f"error {exc.errno}"
+        h.update(f"{code}={docs[code]}\n".encode())
+    _tree_digest(h, default_dir())
+    if options.templates:
+        _tree_digest(h, Path(options.templates))
+    return h.hexdigest(), docs
+
+
+def _stamp_path(config: Config, out_dir: Path) -> Path:
+    key = hashlib.sha256(str(out_dir.resolve()).encode()).hexdigest()[:16]
+    return config.root / CACHE_DIR / f"build-{out_dir.name}-{key}.json"
+
+
+def _write_stamp(config: Config, out_dir: Path, fingerprint: str, files) -> None:
+    """Record the fingerprint and the outputs' stats; failing to is never an error (the next build is just slower)."""
+    rels = [*files, MANIFEST]
+    stamp = {"version": STAMP_VERSION, "fingerprint": fingerprint, "outputs": file_stats(out_dir, rels)}
+    if len(stamp["outputs"]) != len(rels):
+        return
+    path = _stamp_path(config, out_dir)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        ignore = path.parent / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("# written by factory: build stamps, safe to delete\n*\n", encoding="utf-8")
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(stamp, separators=(",", ":")), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass
+
+
+def _fresh(config: Config, out_dir: Path, fingerprint: str) -> list[str] | None:
+    """The outputs (manifest included) when the stamp says they are current and intact, else None."""
+    try:
+        stamp = json.loads(_stamp_path(config, out_dir).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(stamp, dict) or stamp.get("version") != STAMP_VERSION or stamp.get("fingerprint") != fingerprint:
+        return None
+    recorded = stamp.get("outputs")
+    if not isinstance(recorded, dict):
+        return None
+    if MANIFEST not in recorded:  # the manifest's own stat vouches for the list of outputs
+        return None
+    now = file_stats(out_dir, recorded)
+    if len(now) != len(recorded) or any(tuple(v) != now[k] for k, v in recorded.items()):
+        return None
+    return sorted(recorded)
+
+
+def _forget_stamp(config: Config, out_dir: Path) -> None:
+    try:
+        _stamp_path(config, out_dir).unlink()
+    except OSError:
+        pass
+
+
 def build_project(config: Config, adversarial: str | None = None) -> list[SpecBuild]:
     """Compile every spec in `config.project.specs` into `<handoffs>/<spec-name>/`."""
-    from generator.compile import CompileOptions
-
     if not config.project.specs:
         raise SpecError(f"{config.path or config.root / 'factory.toml'}: [project] specs lists no spec to build")
     handoffs = config.resolve(config.project.handoffs)
-    templates = str(config.resolve(config.project.templates)) if config.project.templates else ""
-    planned: list[tuple[ProductSpec, Path, Path, dict[str, bytes]]] = []
+    planned: list[tuple[str, Path, Path, dict[str, bytes] | None, str, object]] = []
     seen: dict[str, Path] = {}
     for spec_dir in config.spec_dirs:
+        options = compile_options(config, spec_dir, adversarial)
+        name = spec_dir.resolve().name or spec_dir.name
+        out_dir = handoffs / name
+        fingerprint, docs = (None, None)
+        if spec_dir.is_dir():
+            fingerprint, docs = input_fingerprint(spec_dir, options)
+            current = _fresh(config, out_dir, fingerprint)
+            if current is not None and name not in seen:
+                seen[name] = spec_dir
+                digest = _visible_digest(docs)
+                planned.append((name, spec_dir, out_dir, None, digest, (fingerprint, current)))
+                continue
         spec = load_valid(spec_dir)
         if spec.name in seen:
             raise SpecError(f"{spec_dir}: same name as {seen[spec.name]}; both would build into {handoffs / spec.name}")
         seen[spec.name] = spec_dir
-        options = CompileOptions(
-            adversarial=adversarial or config.prompt.adversarial,
-            templates=templates,
-            source_label=source_label(spec_dir, config.root),
-        )
-        planned.append((spec, spec_dir, handoffs / spec.name, compile_checked(spec, options)))
+        planned.append((spec.name, spec_dir, handoffs / spec.name, compile_checked(spec, options), spec_digest(spec), fingerprint))
     builds = []
-    for spec, spec_dir, out_dir, files in planned:
+    for name, spec_dir, out_dir, files, digest, fp in planned:
+        if files is None:  # current and intact: nothing to compile or write
+            fingerprint, current = fp
+            builds.append(SpecBuild(name, spec_dir, out_dir, WriteReport((), (), tuple(current), out_dir), digest))
+            continue
+        _forget_stamp(config, out_dir)
         report = write_tree(out_dir, files, MANIFEST)
-        builds.append(SpecBuild(spec.name, spec_dir, out_dir, report, spec_digest(spec)))
+        if fp is not None:
+            _write_stamp(config, out_dir, fp, files)
+        builds.append(SpecBuild(name, spec_dir, out_dir, report, digest))
     return builds
+
+
+def _visible_digest(docs: dict[str, str]) -> str:
+    """`spec_digest` from document digests alone (the same bytes, without parsing)."""
+    h = hashlib.sha256()
+    for code in BUILDER_VISIBLE_DOCS:
+        d = docs.get(code, "-")
+        h.update(f"{code}={d if d.startswith('sha256:') else '-'}\n".encode())
+    return "sha256:" + h.hexdigest()

@@ -131,8 +131,61 @@ def _prune_dirs(out_dir: Path, removed: list[str]) -> None:
             d = d.parent
 
 
-def write_tree(out_dir: Path | str, files: Mapping[str, bytes], manifest: str = MANIFEST) -> WriteReport:
-    """Make `out_dir` hold exactly `files` (plus any files the tool does not own)."""
+def _staged(stage: Path, rels: list[str], wanted: Mapping[str, bytes]) -> None:
+    """Write `rels` under `stage`, making each directory once (no fsync: renames order the writes)."""
+    made: set[str] = set()
+    for rel in rels:
+        parent = rel.rpartition("/")[0]
+        if parent not in made:
+            os.makedirs(os.path.join(stage, parent), exist_ok=True)
+            made.add(parent)
+        with open(os.path.join(stage, rel), "wb") as fh:
+            fh.write(wanted[rel])
+
+
+def _differs(out_dir: Path, rel: str, data: bytes, known: dict | None) -> bool:
+    """True unless the file on disk holds `data`.
+
+    `known` (rel → (bytes, size, mtime_ns) this process last wrote or
+    checked) spares re-reading a file whose stat is as we left it.
+    """
+    try:
+        st = os.stat(os.path.join(out_dir, rel))
+    except OSError:
+        return True
+    if st.st_size != len(data):
+        return True
+    k = known.get(rel) if known is not None else None
+    if k is not None and k[1] == st.st_size and k[2] == st.st_mtime_ns and (k[0] is data or k[0] == data):
+        return False
+    try:
+        with open(os.path.join(out_dir, rel), "rb") as fh:
+            return fh.read() != data
+    except OSError:
+        return True
+
+
+def file_stats(out_dir: Path, rels) -> dict[str, tuple[int, int]]:
+    """(size, mtime_ns) of each of `rels` under `out_dir`; missing files are left out."""
+    out = {}
+    for rel in rels:
+        try:
+            st = os.stat(os.path.join(out_dir, rel))
+        except OSError:
+            continue
+        out[rel] = (st.st_size, st.st_mtime_ns)
+    return out
+
+
+def write_tree(
+    out_dir: Path | str, files: Mapping[str, bytes], manifest: str = MANIFEST, known: dict | None = None
+) -> WriteReport:
+    """Make `out_dir` hold exactly `files` (plus any files the tool does not own).
+
+    `known` is an optional dict the caller keeps between calls (watch mode):
+    it lets unchanged files be confirmed by a stat instead of a read, and is
+    updated with what this call wrote or confirmed.
+    """
     out_dir = Path(out_dir)
     for rel in files:
         _check_rel(rel)
@@ -141,24 +194,44 @@ def write_tree(out_dir: Path | str, files: Mapping[str, bytes], manifest: str = 
     listing = ("".join(f"{rel}\n" for rel in sorted(files))).encode("utf-8")
     wanted = dict(files)
     wanted[manifest] = listing
-    changes = sorted(rel for rel, data in wanted.items() if not _same(out_dir / rel, data))
-    owned = read_manifest(out_dir, manifest)
+    fresh = not out_dir.exists()
+    if fresh:
+        changes = sorted(wanted)
+    else:
+        changes = sorted(rel for rel, data in wanted.items() if _differs(out_dir, rel, data, known))
+    owned = set() if fresh else read_manifest(out_dir, manifest)
     removals = sorted(rel for rel in owned - set(wanted) if (out_dir / rel).is_file())
     unchanged = tuple(sorted(set(wanted) - set(changes)))
     if not changes and not removals:
+        _remember(known, out_dir, wanted, ())
         return WriteReport((), (), unchanged, out_dir)
     parent = out_dir.absolute().parent
     parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=parent))
     try:
-        for rel in changes:
-            p = stage / "new" / rel
-            p.parent.mkdir(parents=True, exist_ok=True)
-            p.write_bytes(wanted[rel])
-        _apply(out_dir, stage, changes, removals)
+        _staged(stage / "new", changes, wanted)
+        if fresh:  # nothing to keep: the staged tree becomes the output in one rename
+            _place(stage / "new", out_dir)
+        else:
+            _apply(out_dir, stage, changes, removals)
     except OSError as exc:
         raise OutputError(f"{out_dir}: cannot write outputs, nothing changed: {exc}") from None
     finally:
         shutil.rmtree(stage, ignore_errors=True)
     _prune_dirs(out_dir, removals)
+    _remember(known, out_dir, wanted, removals)
     return WriteReport(tuple(changes), tuple(removals), unchanged, out_dir)
+
+
+def _remember(known: dict | None, out_dir: Path, wanted: Mapping[str, bytes], removals) -> None:
+    if known is None:
+        return
+    for rel in removals:
+        known.pop(rel, None)
+    stats = file_stats(out_dir, wanted)
+    for rel, data in wanted.items():
+        st = stats.get(rel)
+        if st is None:
+            known.pop(rel, None)
+        else:
+            known[rel] = (data, st[0], st[1])

@@ -55,6 +55,7 @@ def compile_task(t: TaskInputs, options: CompileOptions) -> dict[str, bytes]:
     hid = handoff_id(t.task.id)
     label = _label(t.spec_name, options)
     sources = section_sources(t)
+    digest = facets.inputs_digest(t)  # repr of the whole inputs: computed once, used by both facets
     common = {"t": t, "hid": hid, "spec_label": label, "docs": DOCUMENTS, "results_env": RESULTS_ENV}
     out: dict[str, bytes] = {}
     if "handoffs" in options.parts:
@@ -66,7 +67,7 @@ def compile_task(t: TaskInputs, options: CompileOptions) -> dict[str, bytes]:
             titles=SECTIONS,
             min_tests=minimum_tests(t),
         )
-        out[f"{hid}/handoff.toml"] = facets.handoff_toml(t, sources)
+        out[f"{hid}/handoff.toml"] = facets.handoff_toml(t, sources, digest)
     if "prompts" in options.parts:
         qs = questions(t, options.adversarial)
         ctx = dict(
@@ -80,7 +81,7 @@ def compile_task(t: TaskInputs, options: CompileOptions) -> dict[str, bytes]:
         )
         out[facets.handoff_path(hid, "AGENT_PROMPT")] = render(PROMPT, options.templates, **ctx)
         out[facets.handoff_path(hid, "EXPECTED_ANSWERS")] = render(ANSWERS, options.templates, **ctx)
-        out[f"{hid}/prompt.toml"] = facets.prompt_toml(t, qs, options.contract_version, options.adversarial)
+        out[f"{hid}/prompt.toml"] = facets.prompt_toml(t, qs, options.contract_version, options.adversarial, digest)
     return out
 
 

@@ -56,7 +56,7 @@ def spec_digest(spec: ProductSpec) -> str:
     return "sha256:" + h.hexdigest()
 
 
-def handoff_toml(t: TaskInputs, sections: dict[str, tuple[str, ...]]) -> bytes:
+def handoff_toml(t: TaskInputs, sections: dict[str, tuple[str, ...]], digest: str = "") -> bytes:
     hid = handoff_id(t.task.id)
     doc = _Doc()
     doc.add("handoff_id", hid)
@@ -64,7 +64,7 @@ def handoff_toml(t: TaskInputs, sections: dict[str, tuple[str, ...]]) -> bytes:
     doc.add("title", t.task.title)
     doc.add("spec", t.spec_name)
     doc.add("source", t.task.source)
-    doc.add("inputs_digest", inputs_digest(t))
+    doc.add("inputs_digest", digest or inputs_digest(t))
     doc.add("paths", _table(handoff=handoff_path(hid, "BUILDER_HANDOFF")))
     doc.add(
         "trace",
@@ -82,14 +82,14 @@ def handoff_toml(t: TaskInputs, sections: dict[str, tuple[str, ...]]) -> bytes:
     return _dump(doc)
 
 
-def prompt_toml(t: TaskInputs, qs: list[Question], contract_version: str, adversarial: str) -> bytes:
+def prompt_toml(t: TaskInputs, qs: list[Question], contract_version: str, adversarial: str, digest: str = "") -> bytes:
     hid = handoff_id(t.task.id)
     doc = _Doc()
     doc.add("handoff_id", hid)
     doc.add("task_id", t.task.id)
     doc.add("contract_version", contract_version)
     doc.add("adversarial", adversarial)
-    doc.add("inputs_digest", inputs_digest(t))
+    doc.add("inputs_digest", digest or inputs_digest(t))
     doc.add(
         "paths",
         _table(

@@ -11,13 +11,20 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from generator.model import ProductSpec, Section, Source, Task
-from generator.spec.ids import find_ids, id_key, norm_id
+from generator.spec.ids import find_ids, id_key
+
+# Ids are normalised millions of times on a large spec; the set of distinct
+# ids is small, so memoising the key is both safe and much cheaper.
+norm_id = lru_cache(maxsize=None)(id_key)
+key_of = norm_id
 
 _TASK_NUM_RE = re.compile(r"^T-(\d+)([A-Za-z]*)$")
 _ARTICLE_RE = re.compile(r"\bArt(?:icles?|\.)?\s+(\d+(?:\s*(?:,|and|&|-|–|through)\s*\d+)*)", re.IGNORECASE)
 _WS_RE = re.compile(r"\s+")
+_FILE_WORD_RE = re.compile(r"[\w./-]+\.\w+")
 
 
 def handoff_id(task_id: str) -> str:
@@ -164,7 +171,7 @@ def _basename(path: str) -> str:
 
 
 class SpecIndex:
-    """Lookups over a spec built once per compile, so per-task work is linear."""
+    """Lookups over a spec built once per compile, so per-task work does not scan the spec."""
 
     def __init__(self, spec: ProductSpec):
         self.spec = spec
@@ -176,11 +183,26 @@ class SpecIndex:
         for t in spec.tasks:
             for d in t.depends_on:
                 self.dependents.setdefault(norm_id(d), []).append(t.id)
-        self.implements = [{norm_id(i) for i in c.implements} for c in spec.plan.components]
+        comps = spec.plan.components
+        self.implements = [{norm_id(i) for i in c.implements} for c in comps]
+        # Component positions by implemented id and by file name, plan files by file name.
+        self.comp_by_id: dict[tuple, list[int]] = {}
+        self.comp_by_base: dict[str, list[int]] = {}
+        for n, (c, ids) in enumerate(zip(comps, self.implements)):
+            for k in ids:
+                self.comp_by_id.setdefault(k, []).append(n)
+            if c.file:
+                self.comp_by_base.setdefault(_basename(c.file), []).append(n)
+        self.comp_base = [_basename(c.file) if c.file else "" for c in comps]
+        self.files_by_base: dict[str, list[int]] = {}
+        for n, f in enumerate(spec.plan.files):
+            self.files_by_base.setdefault(_basename(f), []).append(n)
         self.entities_by_scenario: dict[tuple, list[str]] = {}
         for e in spec.entities:
             for s in e.scenarios:
                 self.entities_by_scenario.setdefault(norm_id(s), []).append(e.id)
+        self._scopes: dict[int, tuple] = {}
+        self.refs: dict[str, dict] = {"scenario": {}, "contract": {}, "entity": {}}
         plan, ctx = spec.plan, spec.agent_context
         self.plan_pieces = {
             "architecture": Piece(
@@ -196,6 +218,8 @@ class SpecIndex:
             ),
             "file_order": Piece("file_order", plan.file_order, _section_source(spec, plan.sections, "D7", "file creation", "file order")),
         }
+        self.order_lines = self.plan_pieces["file_order"].text.splitlines()
+        self._order_hits: dict[str, tuple[int, ...]] = {}
         self.commands = Piece(
             "commands", "\n\n".join(b.rstrip("\n") for b in ctx.command_blocks), _section_source(spec, ctx.sections, "D10", "command")
         )
@@ -203,6 +227,59 @@ class SpecIndex:
         self.patterns_src = _section_source(spec, ctx.sections, "D10", "pattern")
         self.active_src = _section_source(spec, ctx.sections, "D10", "active component", "component")
         self.d2_file = spec.documents["D2"].filename if "D2" in spec.documents else "D2_SPECIFICATION.md"
+        self._shared: dict | None = None
+
+    def order_hits(self, name: str) -> tuple[int, ...]:
+        """Positions of the file-order lines that mention `name` (a substring test, as rendered)."""
+        hits = self._order_hits.get(name)
+        if hits is None:
+            hits = self._order_hits[name] = tuple(n for n, line in enumerate(self.order_lines) if name in line)
+        return hits
+
+    def shared(self) -> dict:
+        """The spec-wide pieces every task carries (articles, boundaries, tool rules, …), built once."""
+        if self._shared is None:
+            self._shared = _shared_refs(self)
+        return self._shared
+
+
+def _shared_refs(ix: SpecIndex) -> dict:
+    spec = ix.spec
+    const, ctx = spec.constitution, spec.agent_context
+    articles = {
+        id(a): Ref(
+            "article",
+            f"Article {a.number}",
+            one_line(a.title),
+            src(a.source),
+            _pairs(("rule", a.rule), ("why", a.why), ("test", a.test), ("violations", a.violations)),
+        )
+        for a in const.articles
+    }
+    conventions = tuple(Ref("convention", str(n), one_line(c), ix.conventions_src) for n, c in enumerate(ctx.conventions, 1))
+    conventions += tuple(Ref("pattern", str(n), one_line(p), ix.patterns_src) for n, p in enumerate(ctx.key_patterns, 1))
+    rows = [
+        (r, {_basename(w) for w in re.findall(r"[\w./-]+", " ".join(r.values()))},
+         Ref("active", one_line(next(iter(r.values()), "")), "", ix.active_src, tuple((k, one_line(v)) for k, v in r.items())))
+        for r in ctx.components
+    ]
+    return {
+        "articles": articles,
+        "all_articles": tuple(articles[id(a)] for a in const.articles),
+        "boundaries": tuple(Ref("boundary", b.kind, one_line(b.text), src(b.source)) for b in const.boundaries),
+        "tooling": tuple(
+            Ref("tool", one_line(t.operation), one_line(t.operation), src(t.source), _pairs(("use", t.use), ("avoid", t.avoid), ("why", t.why)))
+            for t in const.tooling
+        ),
+        "not_list": tuple(Ref("not", str(n), one_line(s), ix.d2_file) for n, s in enumerate(spec.specification.not_list, 1)),
+        "tool_rules": tuple(
+            Ref("tool", one_line(t.operation), one_line(t.operation), src(t.source), _pairs(("use", t.use), ("avoid", t.avoid), ("why", t.why)))
+            for t in ctx.tool_rules
+        ),
+        "conventions": conventions,
+        "active_rows": rows,
+        "all_active": tuple(ref for _, _, ref in rows),
+    }
 
 
 def _scenario_ref(s) -> Ref:
@@ -232,7 +309,8 @@ def _component_ref(c) -> Ref:
     return Ref("component", c.name, one_line(c.name), src(c.source), fields, (), tuple(c.implements))
 
 
-def _lookup(ids: Iterable[str], table: dict, make, missing: list[str]) -> tuple[Ref, ...]:
+def _lookup(ids: Iterable[str], table: dict, make, missing: list[str], cache: dict | None = None) -> tuple[Ref, ...]:
+    """Refs for `ids` (first mention wins), collecting ids the spec lacks; `cache` shares Refs across tasks."""
     out: list[Ref] = []
     seen: set[tuple] = set()
     for i in ids:
@@ -243,8 +321,13 @@ def _lookup(ids: Iterable[str], table: dict, make, missing: list[str]) -> tuple[
         item = table.get(k)
         if item is None:
             missing.append(i)
-        else:
+        elif cache is None:
             out.append(make(item))
+        else:
+            ref = cache.get(k)
+            if ref is None:
+                ref = cache[k] = make(item)
+            out.append(ref)
     return tuple(out)
 
 
@@ -253,22 +336,30 @@ def task_scope(ix: SpecIndex, task: Task, contracts: tuple[Ref, ...] | None = No
 
     Components are those whose Implements names one of the task's ids or
     whose file the task mentions; entities are named by the task, its
-    contracts or components, or serve one of its scenarios.
+    contracts or components, or serve one of its scenarios. Computed once
+    per task and index (the shared facets ask again).
     """
+    cached = ix._scopes.get(id(task))
+    if cached is not None and cached[0] is task:
+        return cached[1]
     if contracts is None:
-        contracts = _lookup(task.contracts, ix.contracts, _contract_ref, [])
+        contracts = _lookup(task.contracts, ix.contracts, _contract_ref, [], ix.refs["contract"])
     text = _task_text(task)
     own = {norm_id(i) for i in [*task.scenarios, *task.contracts, task.id]}
-    words = {_basename(w) for w in re.findall(r"[\w./-]+\.\w+", text)}
-    components = []
-    for c, implements in zip(ix.spec.plan.components, ix.implements):
-        if own & implements or (c.file and _basename(c.file) in words):
-            components.append(c)
-    files: list[str] = []
-    comp_files = {_basename(c.file): c.file for c in components if c.file}
-    for f in ix.spec.plan.files:
-        if _basename(f) in comp_files or _basename(f) in words:
-            files.append(f)
+    words = {_basename(w) for w in _FILE_WORD_RE.findall(text)}
+    picked: set[int] = set()
+    for k in own:
+        picked.update(ix.comp_by_id.get(k, ()))
+    for w in words:
+        picked.update(ix.comp_by_base.get(w, ()))
+    all_comps = ix.spec.plan.components
+    components = [all_comps[n] for n in sorted(picked)]
+    comp_files = {ix.comp_base[n]: all_comps[n].file for n in sorted(picked) if all_comps[n].file}
+    chosen: set[int] = set()
+    for b in set(comp_files) | words:
+        chosen.update(ix.files_by_base.get(b, ()))
+    plan_files = ix.spec.plan.files
+    files: list[str] = [plan_files[n] for n in sorted(chosen)]
     known = {_basename(f) for f in files}
     files += [f for b, f in comp_files.items() if b not in known]
     ent_ids = [i for i in find_ids(text) if i.startswith("E-")]
@@ -278,59 +369,37 @@ def task_scope(ix: SpecIndex, task: Task, contracts: tuple[Ref, ...] | None = No
         ent_ids += [i for i in c.implements if i.startswith("E-")]
     for s in task.scenarios:
         ent_ids += ix.entities_by_scenario.get(norm_id(s), [])
-    ent_ids = sorted({norm_id(i): i for i in ent_ids}.values(), key=id_key)
-    return components, files, ent_ids
+    ent_ids = sorted({norm_id(i): i for i in ent_ids}.values(), key=norm_id)
+    result = (components, files, ent_ids)
+    ix._scopes[id(task)] = (task, result)
+    return result
 
 
 def task_inputs(spec: ProductSpec, task: Task, index: SpecIndex | None = None) -> TaskInputs:
     """Gather the task plus exactly the spec pieces its outputs use."""
     ix = index or SpecIndex(spec)
     missing: list[str] = []
-    scenarios = _lookup(task.scenarios, ix.scenarios, _scenario_ref, missing)
-    contracts = _lookup(task.contracts, ix.contracts, _contract_ref, missing)
+    scenarios = _lookup(task.scenarios, ix.scenarios, _scenario_ref, missing, ix.refs["scenario"])
+    contracts = _lookup(task.contracts, ix.contracts, _contract_ref, missing, ix.refs["contract"])
     text = _task_text(task)
     components, files, ent_ids = task_scope(ix, task, contracts)
+    comp_refs = ix.refs.setdefault("component", {})
     ent_missing: list[str] = []
-    entities = _lookup(ent_ids, ix.entities, _entity_ref, ent_missing)
+    entities = _lookup(ent_ids, ix.entities, _entity_ref, ent_missing, ix.refs["entity"])
     missing += [m for m in ent_missing if m in text]
     # D1 articles named anywhere in what the task uses; all of them when none is named.
     named_text = "\n".join(
         [text, *(v for r in scenarios + contracts for _, v in r.fields), *(c.responsibility for c in components)]
     )
     numbers = _article_numbers(named_text)
+    shared = ix.shared()
     const = spec.constitution
     chosen = [a for a in const.articles if a.number in numbers]
-    articles = tuple(
-        Ref(
-            "article",
-            f"Article {a.number}",
-            one_line(a.title),
-            src(a.source),
-            _pairs(("rule", a.rule), ("why", a.why), ("test", a.test), ("violations", a.violations)),
-        )
-        for a in (chosen or const.articles)
-    )
-    boundaries = tuple(Ref("boundary", b.kind, one_line(b.text), src(b.source)) for b in const.boundaries)
-    tooling = tuple(
-        Ref("tool", one_line(t.operation), one_line(t.operation), src(t.source), _pairs(("use", t.use), ("avoid", t.avoid), ("why", t.why)))
-        for t in const.tooling
-    )
-    not_list = tuple(Ref("not", str(n), one_line(s), ix.d2_file) for n, s in enumerate(spec.specification.not_list, 1))
-    ctx = spec.agent_context
-    tool_rules = tuple(
-        Ref("tool", one_line(t.operation), one_line(t.operation), src(t.source), _pairs(("use", t.use), ("avoid", t.avoid), ("why", t.why)))
-        for t in ctx.tool_rules
-    )
-    conventions = tuple(Ref("convention", str(n), one_line(c), ix.conventions_src) for n, c in enumerate(ctx.conventions, 1))
-    conventions += tuple(Ref("pattern", str(n), one_line(p), ix.patterns_src) for n, p in enumerate(ctx.key_patterns, 1))
+    articles = tuple(shared["articles"][id(a)] for a in chosen) if chosen else shared["all_articles"]
     file_names = {_basename(f) for f in files}
-    rows = [r for r in ctx.components if file_names & {_basename(w) for w in re.findall(r"[\w./-]+", " ".join(r.values()))}]
-    existing = tuple(
-        Ref("active", one_line(next(iter(r.values()), "")), "", ix.active_src, tuple((k, one_line(v)) for k, v in r.items()))
-        for r in (rows or ctx.components)
-    )
+    existing = tuple(ref for _, names, ref in shared["active_rows"] if file_names & names) or shared["all_active"]
     order = ix.plan_pieces["file_order"]
-    scoped_order = "\n".join(l for l in order.text.splitlines() if any(b in l for b in file_names))
+    scoped_order = "\n".join(ix.order_lines[n] for n in sorted(set().union(*(ix.order_hits(b) for b in file_names))))
     plan = (
         ix.plan_pieces["architecture"],
         ix.plan_pieces["technical_context"],
@@ -358,14 +427,14 @@ def task_inputs(spec: ProductSpec, task: Task, index: SpecIndex | None = None) -
         missing=tuple(missing),
         articles=articles,
         articles_named=bool(chosen),
-        boundaries=boundaries,
-        tooling=tooling,
-        not_list=not_list,
-        components=tuple(_component_ref(c) for c in components),
+        boundaries=shared["boundaries"],
+        tooling=shared["tooling"],
+        not_list=shared["not_list"],
+        components=tuple(comp_refs.get(id(c)) or comp_refs.setdefault(id(c), _component_ref(c)) for c in components),
         files=tuple(files),
         plan=plan,
         context=(ix.commands,),
-        tool_rules=tool_rules,
-        conventions=conventions,
+        tool_rules=shared["tool_rules"],
+        conventions=shared["conventions"],
         existing=existing,
     )

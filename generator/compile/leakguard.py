@@ -14,11 +14,13 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from generator.errors import FactoryError
 from generator.model import ProductSpec
 
 _PUNCT = str.maketrans({c: " " for c in "`*_|\"'()[]{}<>,;:!?.#=—–“”‘’\\"})
+_WIDE = "—–“”‘’"  # the non-ASCII characters of _PUNCT
 _MARKER_RE = re.compile(r"^\s*(?:>\s*)*(?:[-*+]|\d+[.)])\s+")
 _SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=\S)")
 _FENCE_RE = re.compile(r"^\s*(?:```|~~~)\s*(\w*)")
@@ -27,13 +29,30 @@ _REF_WORD_RE = re.compile(r"^(?:[a-z]+(?:-[a-z]+)?-\d+|d\d+|p\d)$")
 _KEY_RE = re.compile(r"^\s*-?\s*[\w.-]+:\s*")
 _SLUG_RE = re.compile(r"[^a-z0-9]+")
 _SLUG_WORD_RE = re.compile(r"^[a-z0-9]*[a-z][a-z0-9]*(?:-[a-z0-9]+)*-[a-z0-9]*[a-z][a-z0-9]*$")
+# `words` as bytes for ASCII text: ASCII casefold is lower(), the same
+# punctuation becomes a space, and so do \x1c-\x1f, which str.split treats
+# as whitespace. Lines are split on \n alone, so text holding another line
+# break str.splitlines knows takes the slow path.
+_FOLD = bytearray(range(256))
+for _c in b"`*_|\"'()[]{}<>,;:!?.#=\\\x1c\x1d\x1e\x1f":
+    _FOLD[_c] = 0x20
+for _c in range(0x41, 0x5B):
+    _FOLD[_c] = _c + 0x20
+_ASCII_FOLD = bytes(_FOLD)
+_WIDE_PUNCT = tuple(c.encode("utf-8") for c in "—–“”‘’")
+_ODD_BREAKS = (b"\r", b"\x0b", b"\x0c", b"\x1c", b"\x1d", b"\x1e")
 MIN_WORDS = 5  # sentences shorter than this are too common to call a leak
 MIN_COMMAND = 2  # words in a command line
 
 
 def words(text: str) -> list[str]:
     """Normalised words: case folded, markdown punctuation removed, lone dashes dropped."""
-    return [w for w in text.casefold().translate(_PUNCT).split() if w.strip("-")]
+    text = text.casefold()
+    if not text.isascii():  # str.translate is fast only on ASCII: drop the wide punctuation first
+        for c in _WIDE:
+            if c in text:
+                text = text.replace(c, " ")
+    return [w for w in text.translate(_PUNCT).split() if w.strip("-")]
 
 
 @dataclass(frozen=True)
@@ -109,14 +128,18 @@ def _units(text: str) -> Iterable[tuple[int, str, bool]]:
 class Guard:
     """The D9 needles of one spec, ready to scan outputs."""
 
-    def __init__(self, needles: list[Needle]):
+    def __init__(self, needles: list[Needle], common: Mapping[str, int] | None = None):
+        """`common` counts words in the text the outputs are made of: anchors avoid frequent ones."""
         self.needles = needles
         freq = Counter(w for n in needles for w in n.words)
+        common = common or {}
         self.anchors: dict[str, list[tuple[int, Needle]]] = {}
         for n in needles:
-            pos = min(range(len(n.words)), key=lambda i: (freq[n.words[i]], -len(n.words[i]), i))
-            self.anchors.setdefault(n.words[pos], []).append((pos, n))
+            ws = n.words
+            pos = min(range(len(ws)), key=lambda i: (common.get(ws[i], 0), freq[ws[i]], -len(ws[i]), i))
+            self.anchors.setdefault(ws[pos], []).append((pos, n))
         self._keys = frozenset(self.anchors)
+        self._bkeys = frozenset(k.encode("utf-8") for k in self._keys)
 
     def find(self, ws: list[str]) -> list[Needle]:
         """Needles that occur as a run of words in `ws`."""
@@ -134,19 +157,45 @@ class Guard:
         return found
 
     def scan(self, files: Mapping[str, bytes]) -> list[Leak]:
-        """Every leak in `files`, by path and line; lines repeated across files are checked once."""
+        """Every leak in `files`, by path and line; lines repeated across files are checked once.
+
+        Plain-ASCII files (after mapping the typographic dashes and quotes
+        `words` drops anyway) are normalised as bytes, which gives the same
+        words far faster; anything else goes through `words` line by line.
+        A line is looked at closely only when one of its words is an anchor.
+        """
         if not self.needles:
             return []
-        cache: dict[str, list[Needle]] = {}
+        cache: dict[bytes, list[Needle]] = {}
         leaks: list[Leak] = []
         for path in sorted(files):
-            text = files[path].decode("utf-8", errors="replace")
-            for n, line in enumerate(text.splitlines(), 1):
+            data = files[path]
+            for wide in _WIDE_PUNCT:
+                if wide in data:
+                    data = data.replace(wide, b" ")
+            if data.isascii() and not any(b in data for b in _ODD_BREAKS):
+                if self._bkeys.isdisjoint(data.translate(_ASCII_FOLD).split()):
+                    continue  # no anchor anywhere in the file: no needle can be in it
+                lines = data.split(b"\n")
+                fast = True
+            else:
+                lines = files[path].decode("utf-8", errors="replace").splitlines()
+                fast = False
+            for n, line in enumerate(lines, 1):
                 hit = cache.get(line)
                 if hit is None:
-                    hit = cache[line] = self.find(words(line))
-                leaks.extend(Leak(path, n, x) for x in hit)
+                    hit = cache[line] = self._find_line(line, fast)
+                if hit:
+                    leaks.extend(Leak(path, n, x) for x in hit)
         return leaks
+
+    def _find_line(self, line, fast: bool) -> list[Needle]:
+        if not fast:
+            return self.find(words(line))
+        ws = line.translate(_ASCII_FOLD).split()
+        if self._bkeys.isdisjoint(ws):
+            return []
+        return self.find([w.decode("ascii") for w in ws if w.strip(b"-")])
 
 
 def _needles(spec: ProductSpec) -> list[Needle]:
@@ -189,6 +238,17 @@ def _needles(spec: ProductSpec) -> list[Needle]:
     return list(unique.values())
 
 
+@lru_cache(maxsize=1)
+def _template_words() -> frozenset[str]:
+    """Words of the default templates (only steers anchor choice, never what counts as a leak)."""
+    from generator.compile.templating import default_dir
+
+    out: set[str] = set()
+    for p in sorted(default_dir().glob("*.j2")):
+        out.update(words(p.read_text(encoding="utf-8", errors="replace")))
+    return frozenset(out)
+
+
 DESIGN_DOCS = ("D1", "D2", "D3", "D4", "D5", "D6", "D7")
 BUILDER_DOCS = ("D8", "D10")
 
@@ -207,10 +267,13 @@ def build_guard(spec: ProductSpec) -> Guard:
         return Guard([])
     probe = Guard(needles)
     visible: set[Needle] = set()
+    common: Counter = Counter()
     for code in DESIGN_DOCS:
         d = spec.documents.get(code)
         if d and d.present:
-            visible.update(probe.find(words(d.text)))
+            ws = words(d.text)
+            common.update(ws)
+            visible.update(probe.find(ws))
     for code in BUILDER_DOCS:
         d = spec.documents.get(code)
         if not (d and d.present):
@@ -218,7 +281,13 @@ def build_guard(spec: ProductSpec) -> Guard:
         for line in d.text.splitlines():
             ws = words(_MARKER_RE.sub("", line))
             visible.update(n for n in probe.find(ws) if n.kind in ("command", "sentence") and len(ws) > len(n.words))
-    return Guard([n for n in needles if n not in visible])
+    for code in BUILDER_DOCS:
+        d = spec.documents.get(code)
+        if d and d.present:
+            common.update(words(d.text))
+    for w in _template_words():  # template wording is in every output: never an anchor if avoidable
+        common[w] += 1 << 30
+    return Guard([n for n in needles if n not in visible], common)
 
 
 def check(spec: ProductSpec, files: Mapping[str, bytes], guard: Guard | None = None) -> None:

@@ -36,6 +36,13 @@ def slug(text: str) -> str:
 
 def places(sources) -> str:
     """`doc:line` places grouped by document: "D1_CONSTITUTION.md:12, 22; D10_AGENT_CONTEXT.md:64"."""
+    if isinstance(sources, tuple):  # the usual case: section sources, shared by many tasks
+        return _places(sources)
+    return _places(tuple(sources))
+
+
+@lru_cache(maxsize=4096)
+def _places(sources: tuple) -> str:
     groups: dict[str, list[str]] = {}
     for s in sources:
         doc, _, line = str(s).partition(":")
@@ -61,6 +68,7 @@ def environment(overlay: str = ""):
     loaders.append(jinja2.FileSystemLoader(str(default_dir())))
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
+        auto_reload=False,  # no stat per render; watch clears this cache when templates change
         autoescape=False,
         keep_trailing_newline=True,
         trim_blocks=True,

@@ -9,17 +9,25 @@ subset of TOML basic-string escaping.
 
 from __future__ import annotations
 
-import json
+from json.encoder import encode_basestring
 from typing import Any
 
 
+def _string(v: str) -> str:
+    """A TOML basic string: JSON escaping (the C encoder), plus DEL, which TOML forbids raw."""
+    out = encode_basestring(v)
+    return out.replace("\x7f", "\\u007f") if "\x7f" in out else out
+
+
 def _value(v: Any) -> str:
+    if v.__class__ is str:
+        return _string(v)
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, int):
         return str(v)
     if isinstance(v, str):
-        return json.dumps(v, ensure_ascii=False)
+        return _string(v)
     if isinstance(v, (list, tuple)):
         items = [_value(x) for x in v]
         if len(items) <= 1:
