@@ -40,6 +40,7 @@ tomlkit so `factory` can later edit the file in place without losing comments.
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_type_hints
@@ -108,6 +109,20 @@ class Config:
         return [self.resolve(s) for s in self.project.specs]
 
 
+# Lowest allowed value of numeric keys (inclusive); 0 timeouts would kill every step.
+_MINIMUM = {
+    ("dispatch", "jobs"): (0, "0 (a sensible number for this machine) or more"),
+    ("dispatch", "timeout"): (1, "at least 1 second"),
+    ("dispatch", "retries"): (0, "0 or more"),
+    ("dispatch", "backoff"): (0, "0 or more seconds"),
+    ("dispatch", "approval_wait"): (-1, "-1 (wait forever), 0 or more seconds"),
+    ("holdout", "step_timeout"): (1, "at least 1 second"),
+    ("holdout", "scenario_timeout"): (1, "at least 1 second"),
+    ("holdout", "output_cap"): (1024, "at least 1024 bytes"),
+}
+
+_TYPE_WORDS = {str: "a string", int: "an integer", float: "a number", bool: "true or false"}
+
 _ENUMS = {
     ("prompt", "adversarial"): ("genesis", "infrastructure"),
     ("dispatch", "backend"): ("claude", "command"),
@@ -124,10 +139,19 @@ def _coerce(where: str, key: str, value: Any, typ: Any) -> Any:
             return [str(v) for v in value]
         raise UsageError(f"{where}: '{key}' must be a list of strings")
     base = {str: str, int: int, float: float, bool: bool}.get(typ)
-    if base is None or not isinstance(value, base) or (base is int and isinstance(value, bool)):
-        name = getattr(typ, "__name__", str(typ))
-        raise UsageError(f"{where}: '{key}' must be a {name}, not {type(value).__name__}")
+    if base is None or not isinstance(value, base) or (base in (int, float) and isinstance(value, bool)):
+        want = _TYPE_WORDS.get(typ, getattr(typ, "__name__", str(typ)))
+        raise UsageError(f"{where}: '{key}' must be {want}, not {_toml_kind(value)}")
     return base(value)
+
+
+def _toml_kind(value: Any) -> str:
+    """How a TOML user would name the value's type."""
+    for typ, word in ((bool, "a boolean"), (int, "an integer"), (float, "a number"), (str, "a string"),
+                      (list, "an array"), (dict, "a table")):
+        if isinstance(value, typ):
+            return word
+    return type(value).__name__
 
 
 def _line_of(text: str, table: str, key: str) -> int:
@@ -140,6 +164,17 @@ def _line_of(text: str, table: str, key: str) -> int:
         elif current == table and s.split("=", 1)[0].strip() == key:
             return n
     return 0
+
+
+def _table_line(text: str, table: str) -> int:
+    """Line where `[table]` (or a top-level `table = ...` / `table.key = ...`) first appears."""
+    for n, line in enumerate(text.splitlines(), 1):
+        s = line.strip()
+        if s.startswith("[") and s.strip("[]").strip() == table:
+            return n
+        if not s.startswith("[") and s.split("=", 1)[0].strip().split(".")[0].strip() == table:
+            return n
+    return 1
 
 
 def load_config(start: Path | None = None, path: Path | None = None) -> Config:
@@ -156,27 +191,42 @@ def load_config(start: Path | None = None, path: Path | None = None) -> Config:
         if path:
             raise UsageError(f"{path}: configuration file not found")
         return cfg
-    text = cfg_path.read_text(encoding="utf-8")
+    try:
+        text = cfg_path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{cfg_path}: not UTF-8 text (byte {exc.start}); TOML files are UTF-8") from None
+    except OSError as exc:
+        raise UsageError(f"{cfg_path}: cannot read: {exc.strerror or exc}") from None
     try:
         doc = tomlkit.parse(text).unwrap()
     except Exception as exc:  # tomlkit raises its own ParseError subclasses
-        raise UsageError(f"{cfg_path}: {exc}") from None
+        line = getattr(exc, "line", 0)
+        msg = re.sub(r" at line \d+ col \d+$", "", str(exc))
+        where = f"{cfg_path}:{line}" if line else str(cfg_path)
+        raise UsageError(f"{where}: invalid TOML: {msg}") from None
     cfg.path = cfg_path
     sections = {f.name: f for f in dataclasses.fields(Config) if f.name not in ("root", "path")}
     for table, values in doc.items():
         if table not in sections:
-            raise UsageError(f"{cfg_path}:{_line_of(text, table, '') or 1}: unknown table [{table}]")
+            known = ", ".join(f"[{t}]" for t in sections)
+            if not isinstance(values, dict):
+                raise UsageError(f"{cfg_path}:{_table_line(text, table)}: unknown top-level key '{table}'; "
+                                 f"settings belong in a table ({known})")
+            raise UsageError(f"{cfg_path}:{_table_line(text, table)}: unknown table [{table}] (known: {known})")
         if not isinstance(values, dict):
-            raise UsageError(f"{cfg_path}: [{table}] must be a table")
+            raise UsageError(f"{cfg_path}:{_table_line(text, table)}: [{table}] must be a table")
         obj = getattr(cfg, table)
         hints = get_type_hints(type(obj))
         for key, value in values.items():
             where = f"{cfg_path}:{_line_of(text, table, key)}"
             if key not in hints:
-                raise UsageError(f"{where}: unknown key '{key}' in [{table}]")
+                raise UsageError(f"{where}: unknown key '{key}' in [{table}] (known: {', '.join(hints)})")
             value = _coerce(where, key, value, hints[key])
             allowed = _ENUMS.get((table, key))
             if allowed and value not in allowed:
                 raise UsageError(f"{where}: '{key}' must be one of {', '.join(allowed)}, not {value!r}")
+            low = _MINIMUM.get((table, key))
+            if low and value < low[0]:
+                raise UsageError(f"{where}: '{key}' must be {low[1]}, not {value!r}")
             setattr(obj, key, value)
     return cfg
