@@ -17,15 +17,20 @@ The overall verdict is the holdout verdict, capped by how dispatch went:
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from generator.config import Config
-from generator.errors import SpecError
+from generator.errors import SpecError, UsageError
 from generator.holdout import PARTIAL, REJECT, HoldoutOutcome, HoldoutRun
 from generator.model import FactoryReport
+
+
+# PipelineResult.dispatch_status when every task ran but Ctrl-C stopped the holdouts.
+HOLDOUTS_INTERRUPTED = "HOLDOUTS_INTERRUPTED"
 
 
 @dataclass
@@ -60,6 +65,8 @@ def check_spec(spec_dir: Path):  # noqa: ANN201 - (ProductSpec, ValidationResult
 def combine_verdict(holdout_verdict: str, holdout_reason: str, task_status: dict[str, str],
                     dispatch_status: str) -> tuple[str, str]:
     """The run's verdict from the holdouts' and the tasks' (see the module docstring)."""
+    if dispatch_status == HOLDOUTS_INTERRUPTED:
+        return REJECT, "run not finished: holdouts were interrupted (resume the run to finish it)"
     if dispatch_status != "FINISHED":
         waiting = sorted(t for t, s in task_status.items() if s == "AWAITING_APPROVAL")
         what = f"tasks await approval ({', '.join(waiting)})" if waiting else "dispatch was interrupted"
@@ -71,6 +78,54 @@ def combine_verdict(holdout_verdict: str, holdout_reason: str, task_status: dict
     if holdout_verdict == REJECT:
         return REJECT, f"{holdout_reason}; also {tasks}"
     return PARTIAL, f"{tasks}; holdouts on the partial delivery: {holdout_verdict}: {holdout_reason}"
+
+
+def _inside(path: Path, root: Path) -> bool:
+    path, root = Path(path).resolve(), Path(root).resolve()
+    return path == root or root in path.parents
+
+
+def check_places(spec_dir: Path, output_dir: Path) -> None:
+    """Refuse an output directory that is, holds or sits inside the spec directory.
+
+    Outputs written into the spec would be read back as part of it, and a
+    spec inside the output tree would put D9 next to the builders' files.
+    """
+    if _inside(output_dir, spec_dir):
+        raise UsageError(f"--output-dir {output_dir} is inside the spec directory {spec_dir}; "
+                         "choose a directory outside it")
+    if _inside(spec_dir, output_dir):
+        raise UsageError(f"--output-dir {output_dir} contains the spec directory {spec_dir}; "
+                         "choose a directory that does not")
+
+
+def check_dispatch_config(cfg: Config) -> None:
+    """Catch an unusable [dispatch] table before anything is written."""
+    from generator.dispatch.backends import make_backend
+
+    where = f"{cfg.path}: " if cfg.path else ""
+    try:
+        make_backend(cfg.dispatch)
+        if cfg.dispatch.workspace == "worktree" and not cfg.dispatch.target_repo:
+            raise UsageError('[dispatch] workspace = "worktree" needs target_repo')
+    except UsageError as exc:
+        raise UsageError(f"{where}{exc}") from None
+
+
+def check_resumable(run_dir: Path, spec, digest: str) -> None:  # noqa: ANN001 - a ProductSpec
+    """A run is resumed only by `factory run` on the spec it was started from, unchanged."""
+    from generator.runs import read_run_meta
+
+    meta = read_run_meta(run_dir)
+    if meta.get("kind") == "holdout":
+        raise UsageError(f"run {run_dir.name} is a holdout-only run ('factory holdout'); "
+                         "there is no dispatch to resume")
+    if meta.get("spec") and meta["spec"] != spec.name:
+        raise UsageError(f"run {run_dir.name} was started from spec '{meta['spec']}', not '{spec.name}'; "
+                         "resume it with the same --spec-dir")
+    if meta.get("spec_digest") and meta["spec_digest"] != digest:
+        raise UsageError(f"run {run_dir.name}: spec '{spec.name}' has changed since the run started, so its "
+                         "finished tasks were built from other handoffs; start a new run instead")
 
 
 def _shown(path: Path, root: Path) -> str:
@@ -89,6 +144,7 @@ def run_pipeline(spec_dir: Path, output_dir: Path, *, cfg: Config, runs_dir: Pat
     from generator.build import compile_checked, source_label
     from generator.commands.holdout import resolved_holdout_config
     from generator.compile import CompileOptions
+    from generator.compile.facets import spec_digest
     from generator.dispatch import jobs_from_index, run_dispatch, task_key
     from generator.holdout import run_holdouts
     from generator.output import write_tree
@@ -99,33 +155,54 @@ def run_pipeline(spec_dir: Path, output_dir: Path, *, cfg: Config, runs_dir: Pat
 
     t0 = time.monotonic()
     spec, validation = check_spec(spec_dir)
+    # Everything that can be refused is refused before a byte is written.
+    check_places(spec_dir, output_dir)
+    check_dispatch_config(cfg)
+    digest = spec_digest(spec)
+    if resume:
+        run_dir = resolve_run(runs_dir, resume)
+        check_resumable(run_dir, spec, digest)
     label = source_label(spec_dir, cfg.root)
     options = CompileOptions(adversarial=cfg.prompt.adversarial, source_label=label,
                              templates=str(cfg.resolve(cfg.project.templates)) if cfg.project.templates else "")
     write_tree(output_dir, compile_checked(spec, options))
     job_list = jobs_from_index(output_dir, spec)
-    if resume:
-        run_dir = resolve_run(runs_dir, resume)
-    else:
+    if not resume:
         run_dir = create_run(runs_dir, spec_name=spec.name, spec_dir=spec_dir, root=cfg.root)
+        update_run_meta(run_dir, spec_digest=digest)
     paths = RunPaths(run_dir)
     if on_start:
         on_start(run_dir)
-    outcome = run_dispatch(job_list, cfg=cfg.dispatch, run_dir=run_dir, workspace=workspaces_dir / run_dir.name,
-                           jobs_limit=jobs, resume=bool(resume), progress=progress,
-                           protect=[runs_dir, output_dir, cfg.resolve(cfg.project.site)])
+    try:
+        outcome = run_dispatch(job_list, cfg=cfg.dispatch, run_dir=run_dir,
+                               workspace=workspaces_dir / run_dir.name, jobs_limit=jobs, resume=bool(resume),
+                               progress=progress, protect=[runs_dir, output_dir, cfg.resolve(cfg.project.site)])
+    except UsageError:
+        # Refused before any agent ran (workspace placement, holdout in history…):
+        # a new run that never started leaves no directory behind.
+        if not resume and not paths.ledger.exists():
+            shutil.rmtree(run_dir, ignore_errors=True)
+        raise
     task_status = {t: s.status for t, s in outcome.states.items()}
     hrun = None
+    status = outcome.status
     if outcome.status == "FINISHED":
         workspace = Path(read_run_meta(run_dir).get("workspace") or workspaces_dir / run_dir.name)
         started = utc_now()
-        hrun = run_holdouts(spec, workspace, resolved_holdout_config(cfg), keep_scratch=keep_scratch,
-                            progress=on_holdout)
-        meta = {"run_id": run_dir.name, "spec": spec.name, "install_root": str(workspace.resolve()),
-                "started": started, "finished": utc_now()}
-        write_toml_atomic(paths.holdouts_toml, holdouts_toml(hrun, meta))
+        # The run is not over until its holdouts are: status and finished_at say so.
+        update_run_meta(run_dir, status="RUNNING", finished_at=None)
+        try:
+            hrun = run_holdouts(spec, workspace, resolved_holdout_config(cfg), keep_scratch=keep_scratch,
+                                progress=on_holdout)
+        except KeyboardInterrupt:  # Ctrl-C while judging: a report that says so, and a run to resume
+            status = HOLDOUTS_INTERRUPTED
+            update_run_meta(run_dir, status="INTERRUPTED", finished_at=utc_now())
+        else:
+            meta = {"run_id": run_dir.name, "spec": spec.name, "install_root": str(workspace.resolve()),
+                    "started": started, "finished": utc_now()}
+            write_toml_atomic(paths.holdouts_toml, holdouts_toml(hrun, meta))
     verdict, reason = combine_verdict(hrun.verdict if hrun else REJECT, hrun.verdict_reason if hrun else "",
-                                      task_status, outcome.status)
+                                      task_status, status)
     report = factory_report(spec_dir=_shown(spec_dir, cfg.root), component_name=spec.component_name or spec.name,
                             validation=validation, dispatches=outcome.records, holdouts=hrun,
                             verdict=verdict, verdict_reason=reason,
@@ -135,7 +212,10 @@ def run_pipeline(spec_dir: Path, output_dir: Path, *, cfg: Config, runs_dir: Pat
     write_toml_atomic(paths.report_toml, report_toml(report, meta={"run_id": run_dir.name, "spec": spec.name,
                                                                    "total_cost_usd": cost},
                                                      tasks=tasks, holdouts=hrun))
-    update_run_meta(run_dir, verdict=verdict)
+    if hrun is not None:
+        update_run_meta(run_dir, verdict=verdict, status="FINISHED", finished_at=utc_now())
+    else:
+        update_run_meta(run_dir, verdict=verdict)
     return PipelineResult(run_dir=run_dir, report=report, holdouts=hrun, task_status=task_status,
-                          dispatch_status=outcome.status)
+                          dispatch_status=status)
 

@@ -70,8 +70,13 @@ def run(args: argparse.Namespace) -> int:
     else:
         run_dir = create_run(runs_dir, spec_name=spec.name, spec_dir=spec.spec_dir, root=cfg.root)
     started = utc_now()
-    hrun = run_holdouts(spec, root, resolved_holdout_config(cfg), keep_scratch=args.keep_scratch,
-                        progress=lambda o: print(progress_line(o), file=sys.stderr, flush=True))
+    try:
+        hrun = run_holdouts(spec, root, resolved_holdout_config(cfg), keep_scratch=args.keep_scratch,
+                            progress=lambda o: print(progress_line(o), file=sys.stderr, flush=True))
+    except KeyboardInterrupt:
+        if not args.run:
+            update_run_meta(run_dir, status="INTERRUPTED", kind="holdout", started_at=started, finished_at=utc_now())
+        raise
     meta = {"run_id": run_dir.name, "spec": spec.name, "install_root": str(root.resolve()),
             "started": started, "finished": utc_now()}
     write_toml_atomic(RunPaths(run_dir).holdouts_toml, holdouts_toml(hrun, meta))

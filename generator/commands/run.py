@@ -32,8 +32,8 @@ def _counts(statuses) -> str:  # noqa: ANN001 - an iterable of status words
     return ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "none"
 
 
-def summary(result) -> str:  # noqa: ANN001 - a PipelineResult
-    """A few lines for the operator: tasks, holdouts, verdict."""
+def summary(result, resume_cmd: str = "") -> str:  # noqa: ANN001 - a PipelineResult
+    """A few lines for the operator: tasks, holdouts, verdict, and how to carry on."""
     r = result.report
     lines = [f"run {result.run_id}: {r.verdict}: {r.verdict_reason}",
              f"  tasks:    {_counts(result.task_status.values())}"]
@@ -52,7 +52,24 @@ def summary(result) -> str:  # noqa: ANN001 - a PipelineResult
             lines.append(f"    not run: {', '.join(o.holdout_id for o in skipped)} ({_why(skipped[0])})")
     lines.append(f"  tokens:   {r.total_tokens}   time: {r.total_duration_ms / 1000:.1f}s")
     lines.append(f"  report:   {result.run_dir / 'report.toml'}")
+    if result.dispatch_status != "FINISHED" and resume_cmd:
+        waiting = sorted(t for t, s in result.task_status.items() if s == "AWAITING_APPROVAL")
+        for t in waiting:
+            lines.append(f"  approve:  factory approve {result.run_id} {t}")
+        lines.append(f"  resume:   {resume_cmd}")
     return "\n".join(lines) + "\n"
+
+
+def resume_command(args: argparse.Namespace, run_id: str) -> str:
+    """The command line that carries this run on, with the options that locate it."""
+    import shlex
+
+    parts = ["factory", "run", "--spec-dir", str(args.spec_dir), "--output-dir", str(args.output_dir)]
+    for opt in ("runs_dir", "workspaces_dir", "config"):
+        if getattr(args, opt, None):
+            parts += [f"--{opt.replace('_', '-')}", str(getattr(args, opt))]
+    parts += ["--resume", run_id]
+    return shlex.join(parts)
 
 
 def _why(o) -> str:  # noqa: ANN001 - a HoldoutOutcome
@@ -88,5 +105,5 @@ def run(args: argparse.Namespace) -> int:
         text = report_json(result.report, {"run_id": result.run_id})
         (result.run_dir / "report.json").write_text(text, encoding="utf-8")
         sys.stdout.write(text)
-    out.write(summary(result))
+    out.write(summary(result, resume_command(args, result.run_id)))
     return 0 if result.report.verdict == "ACCEPT" else 1
