@@ -25,9 +25,9 @@ def run(args: argparse.Namespace) -> int:
           + f" · backend {meta.get('backend', '?')} · gate {meta.get('gate', '?')} · jobs {meta.get('jobs', '?')}")
     print(f"started {meta.get('started_at', '-')} · finished {meta.get('finished_at', '-')}")
     width = max([len(t) for t in states] + [4])
-    print(f"{'TASK':<{width}}  {'HANDOFF':<14} {'STATUS':<17} {'TRIES':>5} {'TOKENS':>9} {'COST':>8}  REASON")
+    print(f"{'TASK':<{width}}  {'HANDOFF':<14} {'STATUS':<17} {'LAUNCHES':>8} {'TOKENS':>9} {'COST':>8}  REASON")
     for tid, st in states.items():
-        print(f"{tid:<{width}}  {st.handoff_id:<14} {st.status:<17} {st.attempts:>5} {st.tokens:>9,} "
+        print(f"{tid:<{width}}  {st.handoff_id:<14} {st.status:<17} {st.attempts:>8} {st.tokens:>9,} "
               f"{st.cost_usd:>8.4f}  {st.reason}")
     print(summary(states))
     return 0

@@ -159,10 +159,11 @@ class TaskRunner:
                 self._finish(a, "INTERRUPTED", f"{turn} turn interrupted")
                 return TaskResult("INTERRUPTED", f"{turn} turn interrupted", a.record.session_id)
             left = cfg.retries + 1 - attempt
-            self._finish(a, "DISPATCH_FAILED", f"DISPATCH_FAILED: {a.infra_error}"
+            self._finish(a, "DISPATCH_FAILED", f"{a.infra_error}"
                          + (f" (retrying, {left} left)" if left else ""))
-        return TaskResult("DISPATCH_FAILED", f"DISPATCH_FAILED: {a.infra_error} "
-                          f"after {cfg.retries + 1} attempts", a.record.session_id)
+        tries = cfg.retries + 1
+        return TaskResult("DISPATCH_FAILED", f"{a.infra_error} (after {tries} attempt{'s' if tries > 1 else ''})",
+                          a.record.session_id)
 
     # -- the whole task ---------------------------------------------------
     def gate(self) -> TaskResult:

@@ -90,6 +90,17 @@ class _Runner:
             self.session.close()
 
 
+def _cleanup_after_interrupt(runner: _Runner, scripts: dict[str, str], cfg: HoldoutConfig) -> None:
+    if not has_commands(scripts.get("cleanup")) or any(r.name == "cleanup" for r in runner.records):
+        return
+    try:
+        if runner.session is not None:
+            runner.session.kill()
+        runner.run("cleanup", scripts["cleanup"], min(cfg.step_timeout, 30.0))
+    except (Exception, KeyboardInterrupt):  # a second Ctrl-C, or no bash: the interrupt wins
+        pass
+
+
 def _last_line(text: str) -> str:
     lines = [ln for ln in text.strip().splitlines() if ln.strip()]
     return f": {lines[-1].strip()}" if lines else ""
@@ -146,6 +157,11 @@ def run_executable(holdout: Holdout, install_root: Path, cfg: HoldoutConfig,
             runner.run("cleanup", scripts["cleanup"], cfg.step_timeout)
     except OSError as exc:  # no bash, no FIFOs: the scenario could not run at all
         attempt = RunAttempt.error_(f"cannot run bash: {exc.strerror or exc}")
+    except KeyboardInterrupt:
+        # Ctrl-C: the step in flight is killed, Cleanup still runs (in a fresh
+        # session, as after a timeout, briefly), then the interrupt goes on.
+        _cleanup_after_interrupt(runner, scripts, cfg)
+        raise
     finally:
         runner.close()
         if not keep_scratch:
