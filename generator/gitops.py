@@ -128,7 +128,9 @@ def check_committable(repo) -> None:
             continue
         if not _git_config(repo, key):
             raise GitRefusal(
-                f"git {key} is not set; set it with: git config --global {key} \"{'Your Name' if key == 'user.name' else 'you@example.com'}\""
+                f"git {key} is not set; set it with: git config --global {key} "
+                f"\"{'Your Name' if key == 'user.name' else 'you@example.com'}\" (or without --global for this "
+                "repository only), then run the build again"
             )
 
 
@@ -301,11 +303,17 @@ def commit_build(repo_root: Path, builds: list[Any]) -> CommitResult | None:
 
     repo = open_repo(Path(repo_root))
     try:
-        check_committable(repo)
+        # Reading HEAD and hashing files is safe in any repository state, so a
+        # build that changed nothing is a quiet no-op even where a commit could
+        # not be made (no identity yet, mid-rebase, detached HEAD, a lock).
         specs = [spec_changes(repo, b) for b in builds]
         specs = [s for s in specs if s.changes]
         if not specs:
             return None
+        try:
+            check_committable(repo)
+        except GitRefusal as exc:
+            raise GitRefusal(f"outputs written, nothing committed: {exc}") from None
         changes = sorted((c for s in specs for c in s.changes), key=lambda c: c.path)
         message = commit_message(specs)
         head = _head_sha(repo)
