@@ -314,3 +314,14 @@ def test_changed_outputs_without_identity_say_what_happened(tmp_path: Path, monk
     with pytest.raises(GitRefusal, match=r"outputs written, nothing committed: git user\.name is not set.*"
                                          r"then run the build again"):
         commit(proj, build(proj))
+
+
+def test_status_and_approve_read_the_named_config(finished_run, tmp_path: Path, capsys):
+    proj, _ = finished_run
+    run = run_dir_of(proj).name
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    rc, out, err = cli(["status", run, "--config", str(proj / "factory.toml")], elsewhere, capsys)
+    assert rc == 0 and f"run {run}: FINISHED" in out, err
+    rc, out, _ = cli(["approve", run, "T-001", "--config", str(proj / "factory.toml")], elsewhere, capsys)
+    assert rc == 0 and "already approved" in out

@@ -14,6 +14,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("run", metavar="RUN", help="run id (under --runs-dir) or run directory")
     p.add_argument("task", metavar="TASK", help="task id, e.g. T-003")
     p.add_argument("--runs-dir", default=None, help="runs directory (default: factory.toml [project] runs)")
+    p.add_argument("--config", default=None, help="factory.toml to read (default: ./factory.toml)")
 
 
 def runs_dir(args: argparse.Namespace):
@@ -23,7 +24,7 @@ def runs_dir(args: argparse.Namespace):
 
     if args.runs_dir:
         return Path(args.runs_dir)
-    cfg = load_config()
+    cfg = load_config(path=Path(args.config)) if getattr(args, "config", None) else load_config()
     return cfg.resolve(cfg.project.runs)
 
 

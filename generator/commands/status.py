@@ -10,6 +10,7 @@ from generator.commands.approve import runs_dir
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("run", metavar="RUN", help="run id (under --runs-dir) or run directory")
     p.add_argument("--runs-dir", default=None, help="runs directory (default: factory.toml [project] runs)")
+    p.add_argument("--config", default=None, help="factory.toml to read (default: ./factory.toml)")
 
 
 def run(args: argparse.Namespace) -> int:
