@@ -125,6 +125,8 @@ def test_worker_processes_give_the_in_process_result(tmp_path, monkeypatch):
     alone = load_spec(spec_dir)
     monkeypatch.setattr(loader, "PARALLEL_MIN_BYTES", 0)
     monkeypatch.setattr(loader.os, "cpu_count", lambda: 2)
+    # threads left running by earlier tests would make the loader stay in-process
+    monkeypatch.setattr(loader.threading, "active_count", lambda: 1)
     todo = [(c, f, (spec_dir / f).read_bytes()) for c, f in DOCUMENTS.items()]
     assert len(loader._groups(todo)) == 2
     assert load_spec(spec_dir) == alone
