@@ -30,8 +30,11 @@ class _SpecState:
     parse_cache: dict = field(default_factory=dict)
     digests: dict[str, str] = field(default_factory=dict)  # doc code → digest of the last load
     tasks: dict[tuple[str, int], tuple[Any, dict[str, bytes]]] = field(default_factory=dict)
-    guard_key: frozenset | None = None  # the leak guard's needles at the last clean check
+    guard_cache: dict = field(default_factory=dict)  # the leak guard's per-document pieces
+    guard_key: tuple | None = None  # the leak guard's needles at the last clean check
     clean: dict[str, bytes] = field(default_factory=dict)  # outputs that passed it
+    shared: tuple | None = None  # (key, outputs) of the last shared compile
+    written: dict = field(default_factory=dict)  # what write_tree last left on disk (see its `known`)
 
 
 class IncrementalCompiler:
@@ -54,6 +57,8 @@ class IncrementalCompiler:
             self.options = options
         for st in self._states.values():
             st.tasks.clear()
+            st.shared = None
+            st.guard_key = None
 
     def load(self, spec_dir: Path) -> ProductSpec:
         """Parse `spec_dir`, re-reading only documents whose bytes changed."""
@@ -71,7 +76,7 @@ class IncrementalCompiler:
 
     def compile(self, spec: ProductSpec) -> dict[str, bytes]:
         """All outputs of `spec`, recompiling only tasks whose inputs changed."""
-        from generator.compile import compile_shared, compile_task, task_inputs
+        from generator.compile import compile_task, task_inputs
         from generator.compile.core import _check_ids
         from generator.compile.inputs import SpecIndex
 
@@ -93,23 +98,41 @@ class IncrementalCompiler:
                 compiled.append(task.id)
             fresh[(task.id, n)] = (inputs, out)
             files.update(out)
-        files.update(compile_shared(spec, self.options, index))
+        files.update(self._shared(st, spec, index))
         st.tasks = fresh
         self.stats.compiled = compiled
         self.stats.reused = len(fresh) - len(compiled)
         return dict(sorted(files.items()))
 
 
+    def _shared(self, st: _SpecState, spec: ProductSpec, index) -> dict[str, bytes]:
+        """Index and spec facets, reused while the builder-visible documents are unchanged (a D9 edit)."""
+        from generator.compile import compile_shared
+        from generator.model import BUILDER_VISIBLE_DOCS
+
+        key = tuple((c, d.digest) for c in BUILDER_VISIBLE_DOCS if (d := spec.documents.get(c)) and d.present)
+        if st.shared is not None and st.shared[0] == key:
+            return st.shared[1]
+        out = compile_shared(spec, self.options, index)
+        st.shared = (key, out)
+        return out
+
     def check_leaks(self, spec: ProductSpec, files: dict[str, bytes]) -> None:
         """The leak guard over `files`; with the same needles, only changed outputs are rescanned."""
         from generator.compile.leakguard import build_guard, check
 
         st = self._state(spec.spec_dir)
-        guard = build_guard(spec)
-        key = frozenset((n.kind, n.words) for n in guard.needles)
-        todo = files if key != st.guard_key else {p: b for p, b in files.items() if st.clean.get(p) != b}
+        guard = build_guard(spec, st.guard_cache)
+        d9 = spec.documents.get("D9")
+        key = (d9.digest if d9 and d9.present else "", frozenset(map(id, guard.needles)))
+        todo = files if key != st.guard_key else {p: b for p, b in files.items() if st.clean.get(p) is not b and st.clean.get(p) != b}
+        st.guard_key = None  # until this check passes
         check(spec, todo, guard)
         st.guard_key, st.clean = key, dict(files)
+
+    def written(self, spec_dir: Path) -> dict:
+        """The dict `write_tree(known=…)` keeps for this spec's output tree."""
+        return self._state(spec_dir).written
 
 
 def _prune(cache: dict, digests: dict[str, str]) -> None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from generator.build import compile_options
 from generator.config import Config
 from generator.errors import FactoryError
 from generator.incremental import IncrementalCompiler
@@ -149,7 +150,7 @@ class WatchSession:
                 return False
             files = t.compiler.compile(spec)
             t.compiler.check_leaks(spec, files)
-            report = write_tree(t.out_dir, files, MANIFEST)
+            report = write_tree(t.out_dir, files, MANIFEST, known=t.compiler.written(t.spec_dir))
         except FactoryError as exc:
             self.say(f"{t.name}: {what} → failed, outputs kept: {exc}")
             return False
@@ -177,17 +178,6 @@ class WatchSession:
         except FactoryError as exc:
             return f"; not committed: {exc}"
         return f"; committed {res.sha[:10]}" if res is not None else ""
-
-
-def compile_options(config: Config, spec_dir: Path):
-    """The options `factory build` compiles `spec_dir` with, so both give the same bytes."""
-    from generator.build import source_label
-    from generator.compile import CompileOptions
-
-    templates = str(config.resolve(config.project.templates)) if config.project.templates else ""
-    return CompileOptions(
-        adversarial=config.prompt.adversarial, templates=templates, source_label=source_label(spec_dir, config.root)
-    )
 
 
 def template_dirs(config: Config) -> list[Path]:
@@ -244,10 +234,10 @@ def watch_project(config: Config, *, commit: bool = False, debounce_ms: int = 30
         ):
             if not live:  # the watcher is running now: catch up on edits made during start-up
                 live = True
-                session.on_change({t.spec_dir for t in session.targets}, debounce_ms / 1000)
+                session.on_change({t.spec_dir for t in session.targets}, max(debounce_ms, 300) / 1000)
                 session.say(f"watching {_plural(len(session.targets), 'spec')} and templates; Ctrl-C to stop")
             if changes:
-                session.on_change({Path(p) for _, p in changes}, debounce_ms / 1000)
+                session.on_change({Path(p) for _, p in changes}, max(debounce_ms, 300) / 1000)  # only waits while a document is missing
     except KeyboardInterrupt:
         pass
     session.say("watch stopped")

@@ -15,8 +15,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", type=Path, default=None, metavar="PATH", help="factory.toml to use (default: ./factory.toml)")
     p.add_argument("--commit", action="store_true", help="commit each successful rebuild's changed outputs")
     p.add_argument(
-        "--debounce", type=int, default=300, metavar="MS",
-        help="group events over this many milliseconds before rebuilding (default 300)",
+        "--debounce", type=int, default=50, metavar="MS",
+        help="group events over this many milliseconds before rebuilding (default 50)",
     )
 
 

@@ -16,7 +16,7 @@ from generator.compile.tomlout import dumps
 from generator.compile.inputs import TaskInputs, handoff_id, one_line, src
 from generator.compile.questions import Question
 from generator.model import BUILDER_VISIBLE_DOCS, ProductSpec
-from generator.spec.ids import id_key
+from generator.compile.inputs import key_of as id_key
 
 
 def handoff_path(hid: str, kind: str) -> str:

@@ -35,8 +35,9 @@ def handoff_id(task_id: str) -> str:
     return f"H-FACTORY-{int(m.group(1)):03d}{m.group(2).upper()}"
 
 
+@lru_cache(maxsize=1 << 17)
 def one_line(text: str) -> str:
-    """Collapse a spec value to one line so each item renders on one line."""
+    """Collapse a spec value to one line so each item renders on one line (memoised: rebuilds repeat values)."""
     return _WS_RE.sub(" ", text or "").strip()
 
 

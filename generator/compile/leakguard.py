@@ -253,7 +253,7 @@ DESIGN_DOCS = ("D1", "D2", "D3", "D4", "D5", "D6", "D7")
 BUILDER_DOCS = ("D8", "D10")
 
 
-def build_guard(spec: ProductSpec) -> Guard:
+def build_guard(spec: ProductSpec, cache: dict | None = None) -> Guard:
     """Needles from D9 minus what the spec shows builders anyway.
 
     Material standing in the design documents (D1–D7: D9 restates their
@@ -261,33 +261,66 @@ def build_guard(spec: ProductSpec) -> Guard:
     builder, so there a D9 sentence or command only counts as shown when it
     is part of a longer line of their own; a whole D9 unit copied into them,
     or any holdout id, title or slug, is still a leak.
+
+    `cache` (a dict the caller keeps, as watch mode does) holds the needles
+    per D9 version and what each document shows per document version, so
+    after an edit only the edited document is read again.
     """
-    needles = _needles(spec)
+    old = cache if cache is not None else {}
+    new: dict = {}
+    d9 = spec.documents.get("D9")
+    key9 = d9.digest if d9 and d9.present else ""
+    got = old.get(("needles", key9))
+    if got is None:
+        needles = _needles(spec)
+        got = (needles, Guard(needles) if needles else None)
+    new[("needles", key9)] = got
+    needles, probe = got
     if not needles:
+        _keep(cache, new)
         return Guard([])
-    probe = Guard(needles)
     visible: set[Needle] = set()
     common: Counter = Counter()
-    for code in DESIGN_DOCS:
-        d = spec.documents.get(code)
-        if d and d.present:
-            ws = words(d.text)
-            common.update(ws)
-            visible.update(probe.find(ws))
-    for code in BUILDER_DOCS:
+    parts = []
+    for code in DESIGN_DOCS + BUILDER_DOCS:
         d = spec.documents.get(code)
         if not (d and d.present):
             continue
-        for line in d.text.splitlines():
-            ws = words(_MARKER_RE.sub("", line))
-            visible.update(n for n in probe.find(ws) if n.kind in ("command", "sentence") and len(ws) > len(n.words))
-    for code in BUILDER_DOCS:
-        d = spec.documents.get(code)
-        if d and d.present:
-            common.update(words(d.text))
-    for w in _template_words():  # template wording is in every output: never an anchor if avoidable
-        common[w] += 1 << 30
-    return Guard([n for n in needles if n not in visible], common)
+        key = ("doc", code, d.digest, key9)
+        part = old.get(key)
+        if part is None:
+            part = _shown(probe, code, d.text)
+        new[key] = part
+        parts.append(key)
+        visible.update(part[0])
+        common.update(part[1])
+    final_key = ("guard", key9, tuple(parts))
+    guard = old.get(final_key)
+    if guard is None:
+        for w in _template_words():  # template wording is in every output: never an anchor if avoidable
+            common[w] += 1 << 30
+        guard = Guard([n for n in needles if n not in visible], common)
+    new[final_key] = guard
+    _keep(cache, new)
+    return guard
+
+
+def _keep(cache: dict | None, new: dict) -> None:
+    if cache is not None:
+        cache.clear()
+        cache.update(new)
+
+
+def _shown(probe: Guard, code: str, text: str) -> tuple[frozenset, Counter]:
+    """(needles one document shows builders anyway, its word counts)."""
+    ws = words(text)
+    if code in DESIGN_DOCS:
+        return frozenset(probe.find(ws)), Counter(ws)
+    visible: set[Needle] = set()
+    for line in text.splitlines():
+        lws = words(_MARKER_RE.sub("", line))
+        visible.update(n for n in probe.find(lws) if n.kind in ("command", "sentence") and len(lws) > len(n.words))
+    return frozenset(visible), Counter(ws)
 
 
 def check(spec: ProductSpec, files: Mapping[str, bytes], guard: Guard | None = None) -> None:

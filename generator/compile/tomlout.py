@@ -37,7 +37,16 @@ def _value(v: Any) -> str:
 
 
 def _pairs(d: dict[str, Any]) -> list[str]:
-    return [f"{k} = {_value(v)}" for k, v in d.items() if not isinstance(v, dict) and not _is_aot(v)]
+    out = []
+    for k, v in d.items():
+        c = v.__class__
+        if c is str:
+            out.append(f"{k} = {_string(v)}")
+        elif c is dict or _is_aot(v):
+            continue
+        else:
+            out.append(f"{k} = {_value(v)}")
+    return out
 
 
 def _is_aot(v: Any) -> bool:
