@@ -86,6 +86,7 @@ def load_valid(spec_dir: Path) -> ProductSpec:
 
     spec = load_spec(spec_dir)
     problems: list[str]
+    result = None
     try:
         from generator.validate import validate
     except ModuleNotFoundError:  # validator not installed: parse errors still refuse
@@ -95,9 +96,11 @@ def load_valid(spec_dir: Path) -> ProductSpec:
         if result.ok:
             return spec
         problems = [str(d) for d in result.diagnostics if d.severity == "error"]
-        problems += [f"{c.check_name}: {c.message}" for c in result.checks if c.status != "PASS"]
     if problems:
-        lines = [f"{spec_dir}/{p}" if not p.startswith(str(spec_dir)) else p for p in problems]
+        # diagnostics name a document of the spec: show them relative to it, like a compiler
+        lines = [p if p.startswith(str(spec_dir)) else f"{spec_dir}/{p}" for p in problems]
+        if result is not None:
+            lines += [f"check {c.check_name}: FAIL: {c.message}" for c in result.checks if c.status != "PASS"]
         raise SpecError(f"{spec_dir}: validation FAIL, nothing written\n" + "\n".join(lines))
     return spec
 

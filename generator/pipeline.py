@@ -27,6 +27,7 @@ from generator.config import Config
 from generator.errors import SpecError, UsageError
 from generator.holdout import PARTIAL, REJECT, HoldoutOutcome, HoldoutRun
 from generator.model import FactoryReport
+from generator.places import check_places
 
 
 # PipelineResult.dispatch_status when every task ran but Ctrl-C stopped the holdouts.
@@ -78,25 +79,6 @@ def combine_verdict(holdout_verdict: str, holdout_reason: str, task_status: dict
     if holdout_verdict == REJECT:
         return REJECT, f"{holdout_reason}; also {tasks}"
     return PARTIAL, f"{tasks}; holdouts on the partial delivery: {holdout_verdict}: {holdout_reason}"
-
-
-def _inside(path: Path, root: Path) -> bool:
-    path, root = Path(path).resolve(), Path(root).resolve()
-    return path == root or root in path.parents
-
-
-def check_places(spec_dir: Path, output_dir: Path) -> None:
-    """Refuse an output directory that is, holds or sits inside the spec directory.
-
-    Outputs written into the spec would be read back as part of it, and a
-    spec inside the output tree would put D9 next to the builders' files.
-    """
-    if _inside(output_dir, spec_dir):
-        raise UsageError(f"--output-dir {output_dir} is inside the spec directory {spec_dir}; "
-                         "choose a directory outside it")
-    if _inside(spec_dir, output_dir):
-        raise UsageError(f"--output-dir {output_dir} contains the spec directory {spec_dir}; "
-                         "choose a directory that does not")
 
 
 def check_dispatch_config(cfg: Config) -> None:

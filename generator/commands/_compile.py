@@ -22,6 +22,9 @@ def compile_into(args: argparse.Namespace, spec_dir: Path, out_dir: Path, parts:
     from generator.config import load_config
     from generator.output import write_tree
 
+    from generator.places import check_places
+
+    check_places(spec_dir, out_dir)
     config = load_config(path=Path(args.config)) if getattr(args, "config", None) else load_config()
     spec = load_valid(spec_dir)
     if not spec.tasks:

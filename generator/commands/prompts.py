@@ -22,7 +22,7 @@ def _handoffs_present(out_dir: Path) -> None:
     try:
         entries = json.loads(index.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise SpecError(f"{index}: no readable handoff index ({exc.__class__.__name__}); run 'factory generate' first") from None
+        raise SpecError(f"{index}: no readable handoff index ({getattr(exc, 'strerror', None) or exc}); run 'factory generate' first") from None
     missing = [e.get("path", "?") for e in entries.values() if not (out_dir / e.get("path", "")).is_file()]
     if missing:
         raise SpecError(f"{out_dir}: handoffs missing ({', '.join(missing[:3])}); run 'factory generate' first")

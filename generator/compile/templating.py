@@ -26,13 +26,8 @@ class TemplateError(FactoryError):
 
 
 def default_dir() -> Path:
-    """The shipped defaults: the repository's `templates/` beside the package (a source
-    checkout or editable install), else a `templates/` copy inside the installed package."""
-    package = Path(__file__).resolve().parent.parent
-    for candidate in (package.parent / "templates", package / "templates"):
-        if (candidate / HANDOFF).is_file():
-            return candidate
-    return package.parent / "templates"  # missing everywhere: the loader names the template it cannot find
+    """The shipped defaults, inside the package (the top-level templates/ links here)."""
+    return Path(__file__).resolve().parent.parent / "templates"
 
 
 def slug(text: str) -> str:

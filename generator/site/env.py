@@ -12,7 +12,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
 
 from generator.site.timeline import fmt_ms
 
-DEFAULT_TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "site"
+DEFAULT_TEMPLATES = Path(__file__).resolve().parents[1] / "templates" / "site"
 
 NOT_RECORDED = "not recorded"
 
