@@ -11,8 +11,12 @@ from __future__ import annotations
 import re
 
 from generator.model import DOCUMENTS, CheckResult, Diagnostic, ProductSpec, ValidationResult
-from generator.spec.ids import find_ids, id_key, kind_of, sort_ids
-from generator.spec.registry import Registry, build_registry
+from generator.spec.ids import find_ids
+from generator.spec.registry import Registry, build_registry, id_key, kind_of
+
+
+def sort_ids(ids) -> list[str]:
+    return sorted(ids, key=id_key)
 
 MIN_HOLDOUTS = 3
 

@@ -10,6 +10,7 @@ keeps the last good outputs; the next good save recovers.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import sys
 import time
@@ -20,7 +21,7 @@ from typing import Any, TextIO
 from generator.build import compile_options
 from generator.config import Config
 from generator.errors import FactoryError
-from generator.incremental import IncrementalCompiler
+from generator.incremental import IncrementalCompiler, write_changed
 from generator.model import DOCUMENTS
 
 _DOC_NAMES = frozenset(DOCUMENTS.values())
@@ -129,7 +130,24 @@ class WatchSession:
         return count
 
     def rebuild(self, t: Target, what: str, verb: str = "rebuilt") -> bool:
-        """Load, validate, compile and write one spec; print one line. False on failure."""
+        """Load, validate, compile and write one spec; print one line. False on failure.
+
+        The cyclic garbage collector is paused while it runs and run once
+        afterwards, when the outputs are already on disk; what survives (the
+        caches) is then frozen out of later collections, so a rebuild never
+        pays for walking the whole heap of a big spec.
+        """
+        was = gc.isenabled()
+        gc.disable()
+        try:
+            return self._rebuild(t, what, verb)
+        finally:
+            if was:
+                gc.enable()
+                gc.collect()
+                gc.freeze()
+
+    def _rebuild(self, t: Target, what: str, verb: str) -> bool:
         from generator.build import spec_digest
         from generator.output import MANIFEST, write_tree
         from generator.validate import validate
@@ -150,7 +168,8 @@ class WatchSession:
                 return False
             files = t.compiler.compile(spec)
             t.compiler.check_leaks(spec, files)
-            report = write_tree(t.out_dir, files, MANIFEST, known=t.compiler.written(t.spec_dir))
+            known = t.compiler.written(t.spec_dir)
+            report = write_changed(t.out_dir, files, known) or write_tree(t.out_dir, files, MANIFEST, known=known)
         except FactoryError as exc:
             self.say(f"{t.name}: {what} → failed, outputs kept: {exc}")
             return False
@@ -229,7 +248,9 @@ def watch_project(config: Config, *, commit: bool = False, debounce_ms: int = 30
         session.start()
         live = False
         for changes in watchfiles.watch(
-            *session.watch_paths(), debounce=max(debounce_ms, 50), step=50, stop_event=stop_event,
+            # step: quiet time that ends a burst of events (half the debounce, 10..50 ms); debounce: the longest wait
+            *session.watch_paths(), debounce=max(debounce_ms, 50), step=max(10, min(50, debounce_ms // 2)),
+            stop_event=stop_event,
             rust_timeout=500, yield_on_timeout=True, raise_interrupt=True, watch_filter=None,
         ):
             if not live:  # the watcher is running now: catch up on edits made during start-up

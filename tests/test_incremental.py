@@ -56,7 +56,16 @@ def parse_calls(monkeypatch):
         calls.append(filename)
         return real(code, filename, data)
 
+    real_splice = loader.splice_document
+
+    def splice_spy(code, filename, data, *rest):
+        res = real_splice(code, filename, data, *rest)
+        if res is not None:  # a one-scenario splice is a parse of that document too
+            calls.append(filename)
+        return res
+
     monkeypatch.setattr(loader, "parse_document", spy)
+    monkeypatch.setattr(loader, "splice_document", splice_spy)
     return calls
 
 

@@ -28,7 +28,16 @@ def calls(monkeypatch):
         return real(code, filename, data)
 
     monkeypatch.setattr(loader, "parse_document", spy)
+    # A one-scenario splice is a parse of that document too.
+    spliced = loader.splice_document
+    monkeypatch.setattr(loader, "splice_document", lambda code, *a: _noted(seen, code, spliced(code, *a)))
     return seen
+
+
+def _noted(seen: list[str], code: str, res):
+    if res is not None:
+        seen.append(code)
+    return res
 
 
 def _edit_line(path: Path, needle: str, new: str) -> None:

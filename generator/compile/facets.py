@@ -138,9 +138,84 @@ def _edges(spec: ProductSpec, entities_of: dict[str, list[str]]) -> list[dict]:
     return [{"from": a, "rel": r, "to": b} for a, r, b in ordered]
 
 
-def spec_facets(spec: ProductSpec, source_label: str, entities_of: dict[str, list[str]]) -> dict[str, bytes]:
-    """facets/*.toml for the whole spec; `entities_of` maps task id → entity ids it uses."""
+def _doc_key(spec: ProductSpec, codes: tuple[str, ...]) -> tuple:
+    out = []
+    for c in codes:
+        d = spec.documents.get(c)
+        out.append((c, d.filename, d.present, d.digest) if d is not None else (c,))
+    return tuple(out)
+
+
+class _Rows:
+    """One array-of-tables facet written row by row: each row's TOML block is kept
+    under the row's values, so a rebuild after an edit renders only the new rows.
+    The concatenation equals `dumps({key: rows})`."""
+
+    def __init__(self, key: str, cache: dict | None):
+        self.key = key
+        self.old = cache or {}
+        self.new: dict = {}
+
+    def block(self, row: dict) -> str:
+        k = tuple([v if v.__class__ is not list else tuple(v) for v in row.values()])
+        b = self.new.get(k)
+        if b is None:
+            b = self.old.get(k)
+            if b is None:
+                b = _dump({self.key: [_table(**row)]}).decode("utf-8").rstrip("\n")
+            self.new[k] = b
+        return b
+
+    def dumps(self, rows: Iterable[dict]) -> bytes:
+        blocks = [self.block(r) for r in rows]
+        if not blocks:
+            return _dump({self.key: []})
+        return ("\n\n".join(blocks) + "\n").encode("utf-8")
+
+
+# Which documents each facet reads (the edges also read what the tasks use: D3, D4, D7).
+_FACET_DOCS = {
+    "scenarios": ("D2",),
+    "tasks": ("D8",),
+    "contracts": ("D4",),
+    "entities": ("D3",),
+    "articles": ("D1",),
+    "clarifications": ("D6",),
+    "edges": ("D3", "D4", "D7", "D8"),
+}
+
+
+def spec_facets(spec: ProductSpec, source_label: str, entities_of, cache: dict | None = None) -> dict[str, bytes]:
+    """facets/*.toml for the whole spec; `entities_of` maps task id → entity ids it uses
+    (or is a function returning that map, called only when the edges are rebuilt).
+
+    `cache` (a dict the caller keeps between builds, as watch mode does) lets a
+    facet whose documents are unchanged be reused and a changed one render only
+    its changed rows; the bytes are the same either way.
+    """
     files: dict[str, bytes] = {}
+    old = cache if cache is not None else {}
+    new: dict = {}
+
+    def cached(name: str, build) -> None:
+        key = (source_label, _doc_key(spec, _FACET_DOCS[name]))
+        got = old.get(("facet", name))
+        if got is None or got[0] != key:
+            got = (key, build(old.get(("rows", name))))
+        new[("facet", name)] = got
+        files[f"facets/{name}.toml"] = got[1]
+
+    def rows_of(name: str, key: str, rows) -> None:
+        def build(row_cache):
+            r = _Rows(key, row_cache)
+            data = r.dumps(rows())
+            new[("rows", name)] = r.new
+            return data
+
+        cached(name, build)
+        if ("rows", name) not in new and ("rows", name) in old:
+            new[("rows", name)] = old[("rows", name)]
+
     doc = _Doc()
     doc.add("name", spec.name)
     doc.add("component", one_line(spec.component_name))
@@ -157,23 +232,18 @@ def spec_facets(spec: ProductSpec, source_label: str, entities_of: dict[str, lis
     )
     files["facets/spec.toml"] = _dump(doc)
 
-    def facet(name: str, key: str, rows: Iterable[dict]) -> None:
-        d = _Doc()
-        d.add(key, _aot(rows))
-        files[f"facets/{name}.toml"] = _dump(d)
-
-    facet(
+    rows_of(
         "scenarios",
         "scenario",
-        (
+        lambda: (
             {"id": s.id, "title": one_line(s.title), "priority": s.priority, "kind": s.kind, "source": src(s.source)}
             for s in _by_id(spec.scenarios)
         ),
     )
-    facet(
+    rows_of(
         "tasks",
         "task",
-        (
+        lambda: (
             {
                 "id": t.id,
                 "title": one_line(t.title),
@@ -187,38 +257,48 @@ def spec_facets(spec: ProductSpec, source_label: str, entities_of: dict[str, lis
             for t in _by_id(spec.tasks)
         ),
     )
-    facet(
+    rows_of(
         "contracts",
         "contract",
-        (
+        lambda: (
             {"id": c.id, "kind": c.kind, "title": one_line(c.title), "scenarios": list(c.scenarios), "source": src(c.source)}
             for c in _by_id(spec.contracts)
         ),
     )
-    facet(
+    rows_of(
         "entities",
         "entity",
-        (
+        lambda: (
             {"id": e.id, "name": one_line(e.name), "scope": e.scope, "fields": len(e.fields), "source": src(e.source)}
             for e in _by_id(spec.entities)
         ),
     )
-    const = spec.constitution
-    d = _Doc()
-    d.add("version", one_line(const.version))
-    d.add("article", _aot({"number": a.number, "title": one_line(a.title), "source": src(a.source)} for a in const.articles))
-    d.add("boundary", _aot({"kind": b.kind, "text": one_line(b.text), "source": src(b.source)} for b in const.boundaries))
-    files["facets/articles.toml"] = _dump(d)
-    d = _Doc()
-    d.add(
-        "clarification",
-        _aot(
-            {"id": c.id, "title": one_line(c.title), "status": c.status, "source": src(c.source)}
-            for c in _by_id(spec.clarifications)
-        ),
-    )
-    d.add("gap", _aot({"id": g.id, "title": one_line(g.title), "status": g.status, "source": src(g.source)} for g in _by_id(spec.gaps)))
-    files["facets/clarifications.toml"] = _dump(d)
-    facet("edges", "edge", _edges(spec, entities_of))
-    return files
 
+    def articles(_):
+        const = spec.constitution
+        d = _Doc()
+        d.add("version", one_line(const.version))
+        d.add("article", _aot({"number": a.number, "title": one_line(a.title), "source": src(a.source)} for a in const.articles))
+        d.add("boundary", _aot({"kind": b.kind, "text": one_line(b.text), "source": src(b.source)} for b in const.boundaries))
+        return _dump(d)
+
+    cached("articles", articles)
+
+    def clarifications(_):
+        d = _Doc()
+        d.add(
+            "clarification",
+            _aot(
+                {"id": c.id, "title": one_line(c.title), "status": c.status, "source": src(c.source)}
+                for c in _by_id(spec.clarifications)
+            ),
+        )
+        d.add("gap", _aot({"id": g.id, "title": one_line(g.title), "status": g.status, "source": src(g.source)} for g in _by_id(spec.gaps)))
+        return _dump(d)
+
+    cached("clarifications", clarifications)
+    rows_of("edges", "edge", lambda: _edges(spec, entities_of() if callable(entities_of) else entities_of))
+    if cache is not None:
+        cache.clear()
+        cache.update(new)
+    return files

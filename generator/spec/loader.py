@@ -5,6 +5,11 @@ Three levels of reuse and speed:
   unchanged document is never parsed again;
 - the same dict keeps each document's chunk index under "chunks:<code>", so an
   edited document re-parses only the chunks around the edit (`chunks.py`);
+- an edit that stays inside one D2 scenario (same line count, same heading,
+  same items) rebuilds only that scenario's records and typed entity and
+  splices them into the previous result (`splice_document`), after checking
+  that the same local build reproduces the previous version of that scenario
+  exactly; anything else is parsed whole;
 - a big spec with nothing cached is parsed by two or more processes, one
   group of documents each (a small one stays in-process: starting a worker
   costs more than parsing tens of kilobytes).
@@ -22,9 +27,10 @@ from typing import Any
 from generator.errors import UsageError
 from generator.model import DOCUMENTS, Diagnostic, Document, ProductSpec
 from generator.spec.chunks import ChunkIndex
-from generator.spec.document import MAX_BYTES, DocResult, chunk_indexes, digest, parse_document, paused_gc
+from generator.spec.document import MAX_BYTES, DocResult, chunk_indexes, decode, digest, parse_document, paused_gc
 
-# (code, digest) → DocResult, and "chunks:<code>" → ChunkIndex of that document's latest version.
+# (code, digest) → DocResult; "chunks:<code>" → ChunkIndex and "result:<code>" → DocResult
+# of that document's latest version.
 Cache = dict[Any, Any]
 
 # Below this many bytes to parse, one process is faster than several.
@@ -100,6 +106,7 @@ def load_spec(spec_dir: str | os.PathLike, *, cache: Cache | None = None) -> Pro
             results[code] = res
             if cache is not None:
                 cache[(code, res.document.digest)] = res
+                cache[f"result:{code}"] = res
                 if index is not None:
                     cache[f"chunks:{code}"] = index
                 else:
@@ -114,7 +121,8 @@ def parse_many(todo: list[tuple[str, str, bytes]], cache: Cache | None) -> list[
     fresh = [t for t in todo if prev.get(t[0]) is None]
     groups = _groups(fresh)
     if len(groups) < 2:
-        return [_parse_one(t, prev.get(t[0]), cache is not None) for t in todo]
+        return [_parse_one(t, prev.get(t[0]), cache is not None, cache.get(f"result:{t[0]}") if cache else None)
+                for t in todo]
     mine = [t for t in todo if prev.get(t[0]) is not None] + groups[0]
     want = cache is not None
     out: list[tuple[str, DocResult, ChunkIndex | None]] = []
@@ -151,8 +159,13 @@ def _groups(todo: list[tuple[str, str, bytes]]) -> list[list[tuple[str, str, byt
     return [g for g in groups if g]
 
 
-def _parse_one(t: tuple[str, str, bytes], prev: ChunkIndex | None, want_index: bool) -> tuple[str, DocResult, ChunkIndex | None]:
+def _parse_one(t: tuple[str, str, bytes], prev: ChunkIndex | None, want_index: bool,
+               prev_res: DocResult | None = None) -> tuple[str, DocResult, ChunkIndex | None]:
     code, filename, data = t
+    if want_index and prev is not None and prev_res is not None:
+        spliced = splice_document(code, filename, data, prev_res, prev)
+        if spliced is not None:
+            return code, spliced[0], spliced[1]
     if not want_index:
         return code, parse_document(code, filename, data), None
     with chunk_indexes({code: prev} if prev is not None else {}) as store:
@@ -179,3 +192,111 @@ def assemble(spec: ProductSpec, results: dict[str, DocResult]) -> ProductSpec:
         comp = next((d.meta.get("component") or d.component for d in spec.documents.values() if d.component), "")
     spec.component_name = comp
     return spec
+
+
+# Headings whose sections feed a Specification field other than the scenarios.
+_SECTION_WORDS = ("purpose", "not", "success", "criteria", "clarification", "defer")
+
+
+def splice_document(code: str, filename: str, data: bytes, prev_res: DocResult,
+                    prev: ChunkIndex) -> tuple[DocResult, ChunkIndex] | None:
+    """The DocResult of a D2 edited inside one scenario, from the previous result, or None.
+
+    Accepted only when: exactly one chunk changed, keeping its first line
+    (the scenario heading) and its line count, so no other item moves; the
+    chunk starts a scenario item that ends where the chunk does; no heading
+    around or inside it belongs to a section read as a whole (purpose, NOT
+    list, success criteria, clarifications, deferred); the records and typed
+    builders, run over the chunk with its enclosing headings, give for the
+    previous text exactly the scenarios, markers and skipped-form notes the
+    full parse gave for those lines; and the new chunk defines the same items
+    in the same forms (so no document-wide choice of definition form moves).
+    """
+    from generator.spec import chunks
+    from generator.spec.build_front import build_specification
+    from generator.spec.view import DocView
+
+    old_doc = prev_res.document
+    spec0 = prev_res.parts.get("specification")
+    if code != "D2" or spec0 is None or not old_doc.text or len(data) > MAX_BYTES:
+        return None
+    text, problem = decode(filename, data)
+    if problem is not None or not text.strip():
+        return None
+    with paused_gc():
+        again = chunks.reparse(text, prev)
+        if again is None:
+            return None
+        index = again[1]
+        old, new = prev.chunks, index.chunks
+        if len(old) != len(new):
+            return None
+        changed = [k for k, (a, b) in enumerate(zip(old, new)) if a is not b]
+        if len(changed) != 1 or changed[0] == 0:
+            return None
+        k = changed[0]
+        a, b = old[k], new[k]
+        if a.start != b.start or len(a.lines) != len(b.lines) or a.lines[0] != b.lines[0]:
+            return None
+        head = b.nodes[0] if b.nodes else None
+        if head is None or head.kind != "heading" or head.line != b.start + 1:
+            return None
+        if k + 1 < len(new):
+            nxt = new[k + 1].nodes[0] if new[k + 1].nodes else None
+            if nxt is None or nxt.kind != "heading" or nxt.level > head.level:
+                return None
+        ancestors = []
+        level = head.level
+        for c in reversed(old[:k]):
+            for n in reversed(c.nodes):
+                if n.kind == "heading" and n.level < level:
+                    ancestors.append(n)
+                    level = n.level
+            if level <= 1:
+                break
+        ancestors.reverse()
+        heads = [n for n in ancestors + a.nodes + b.nodes if n.kind == "heading"]
+        if any(w in n.text.lower() for n in heads for w in _SECTION_WORDS):
+            return None
+        first, last = a.start + 1, a.start + len(a.lines)
+
+        def local(chunk, full_text):
+            v = DocView.build(code, filename, full_text, ancestors + chunk.nodes)
+            return v, build_specification(v)
+
+        v_old, s_old = local(a, old_doc.text)
+        v_new, s_new = local(b, text)
+        if not v_old.items or v_old.items[0].line != head.line:
+            return None
+        shape = [(it.id, it.kind, it.form, it.line) for it in v_old.items]
+        if shape != [(it.id, it.kind, it.form, it.line) for it in v_new.items]:
+            return None
+        skipped = [(x.id, x.form, x.line, x.chosen) for x in v_old.skipped]
+        if skipped != [(x.id, x.form, x.line, x.chosen) for x in v_new.skipped]:
+            return None
+        for s in (s_old, s_new):
+            if s.purpose or s.not_list or s.deferred or s.success_criteria:
+                return None
+
+        def inside(x) -> bool:
+            return x.source is not None and first <= x.source.line <= last
+
+        span = [i for i, sc in enumerate(spec0.scenarios) if inside(sc)]
+        if not span or span != list(range(span[0], span[0] + len(span))):
+            return None
+        if [spec0.scenarios[i] for i in span] != s_old.scenarios or len(s_new.scenarios) != len(span):
+            return None
+        marks = [i for i, m in enumerate(spec0.markers) if inside(m)]
+        if [spec0.markers[i] for i in marks] != s_old.markers:
+            return None
+        notes = [d.line for d in prev_res.diagnostics if d.check == "parse" and first <= d.line <= last]
+        if notes != [x.line for x in v_old.skipped]:
+            return None
+        scenarios = spec0.scenarios[: span[0]] + s_new.scenarios + spec0.scenarios[span[-1] + 1 :]
+        at = marks[0] if marks else sum(1 for m in spec0.markers if m.source is not None and m.source.line < first)
+        markers = spec0.markers[:at] + s_new.markers + spec0.markers[at + len(marks) :]
+    spec1 = replace(spec0, scenarios=scenarios, markers=markers)
+    doc = replace(old_doc, text=text, digest=digest(data))
+    parts = dict(prev_res.parts)
+    parts["specification"] = spec1
+    return DocResult(code, doc, list(prev_res.diagnostics), parts), index

@@ -8,10 +8,16 @@ pointing at the line that holds it, e.g.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from generator.model import DOCUMENTS, Diagnostic, ProductSpec, Source
-from generator.spec.ids import id_key, kind_of, scenario_family
+from generator.spec.ids import id_key as _id_key, kind_of as _kind_of, scenario_family
+
+# Ids repeat thousands of times across a spec and the set of distinct ids is
+# small: their keys and kinds are memoised (pure functions of the string).
+id_key = lru_cache(maxsize=1 << 16)(_id_key)
+kind_of = lru_cache(maxsize=1 << 16)(_kind_of)
 
 _KIND_NAMES = {"SC": "scenario", "SC-EC": "scenario", "DEF": "deferred capability", "E": "entity", "IN": "contract",
                "OUT": "contract", "SIDE": "contract", "ERR": "contract", "RQ": "research question", "GAP": "gap",
