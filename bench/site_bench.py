@@ -1,24 +1,44 @@
-"""Site build time on a large spec, and the synthetic site inputs tests reuse.
+"""Site build time on a real run of a large generated spec, and the synthetic site inputs tests reuse.
 
-`make_inputs(root, n_tasks)` writes a handoff tree (facets, index, one handoff
-and prompt per task) and one finished run with gate turns, retries, a failed
-task, blocked dependants and a failing holdout: everything the site draws.
-Run as a script it builds the site for 500 tasks and records the time in
-bench/site_results.toml.
+    python bench/site_bench.py [--tasks 500] [--jobs 8] [--repeat 5] [--no-browser]
+
+As a script: `generate_spec` (bench/synth.py) writes a 500-task spec, a real
+`factory run` compiles it and dispatches a fast stand-in agent
+(tests/agents/scripted.py, command backend, gate off) that writes a PASS
+results file for every task but one (FAILED, so its dependants are BLOCKED),
+then runs the D9 holdouts. `factory site` is then timed as a user runs it:
+cold (empty site directory) and no-op (nothing changed), median of
+--repeat builds each. Every page is checked: a crawl from index.html must
+reach every page with no broken link or anchor, and a sample of pages is
+loaded in headless Chromium, whose DOM must hold the page's own content.
+Screenshots of the index and the run page go to bench/out/. Prints the
+figures and writes bench/site_results.toml.
+
+`make_inputs(root, n_tasks)` writes a hand-made handoff tree and one finished
+run with gate turns, retries, a failed task, blocked dependants and a failing
+holdout: everything the site draws, in milliseconds, for the site tests.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
 import random
+import shutil
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from datetime import datetime, timedelta, timezone
+from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 SPEC = "synthetic"
 START = datetime(2025, 3, 1, 10, 0, 0, tzinfo=timezone.utc)
@@ -178,29 +198,6 @@ def build(root: Path, out: Path) -> dict[str, bytes]:
     return files
 
 
-def main() -> int:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 500
-    with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        made = make_inputs(root, n)
-        t0 = time.perf_counter()
-        files = build(root, root / "site")
-        seconds = time.perf_counter() - t0
-    pages = sum(1 for p in files if p.endswith(".html"))
-    size = sum(len(b) for b in files.values())
-    print(f"site for {n} tasks: {pages} pages, {size / 1e6:.1f} MB, {made['bars']} dispatch bars, built in {seconds:.2f} s")
-    (ROOT / "bench" / "site_results.toml").write_text(
-        "# factory site on a synthetic spec: written by bench/site_bench.py\n"
-        f"tasks = {n}\npages = {pages}\nbytes = {size}\ndispatch_bars = {made['bars']}\nbuild_seconds = {seconds:.3f}\n",
-        encoding="utf-8",
-    )
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
-
-
 def make_test_project(root: Path) -> Path:
     """A project for site tests: the example spec compiled for real, its
     hand-made runs from tests/fixtures/runs, and a synthetic spec and run."""
@@ -219,3 +216,213 @@ def make_test_project(root: Path) -> Path:
         shutil.copytree(run, root / "runs" / run.name)
     (root / "factory.toml").write_text(f'[project]\nspecs = ["{spec_dir.as_posix()}"]\n', encoding="utf-8")
     return root
+
+
+# --- a real run of a generated spec ------------------------------------------------------------
+
+AGENT = ROOT / "tests" / "agents" / "scripted.py"
+CHROMIUM = "/usr/bin/chromium"
+
+
+def real_project(root: Path, n_tasks: int, jobs: int = 8, seed: int = 3) -> dict:
+    """A generated spec under `root`, compiled and run for real by `factory run` with a stand-in agent.
+
+    One task at about five sixths of the way reports FAIL, so the run has a
+    FAILED task, BLOCKED dependants and a PARTIAL verdict to draw.
+    """
+    from synth import generate_spec
+
+    spec = root / "specs" / "synth"
+    stats = generate_spec(spec, tasks=n_tasks, seed=seed)
+    failing = f"T-{n_tasks * 5 // 6:03d}"
+    (root / "factory.toml").write_text(
+        '[project]\nspecs = ["specs/synth"]\n\n[dispatch]\nbackend = "command"\n'
+        f"command = {json.dumps([sys.executable, str(AGENT)])}\n"
+        'gate = "off"\nretries = 0\ntimeout = 120\n', encoding="utf-8")
+    env = dict(os.environ, SCRIPTED_FAIL=failing,
+               PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
+    t0 = time.perf_counter()
+    r = subprocess.run([sys.executable, "-m", "generator", "run", "--spec-dir", "specs/synth",
+                        "--output-dir", "handoffs/synth", "--jobs", str(jobs)],
+                       cwd=root, env=env, capture_output=True, text=True, timeout=1800)
+    seconds = time.perf_counter() - t0
+    runs = [d for d in (root / "runs").iterdir() if (d / "report.toml").is_file()] if (root / "runs").is_dir() else []
+    if r.returncode not in (0, 1) or len(runs) != 1:
+        raise RuntimeError(f"factory run of {n_tasks} tasks failed (exit {r.returncode}): {r.stderr[-1500:]}")
+    return {"tasks": n_tasks, "holdouts": stats.holdouts, "failing_task": failing, "run_id": runs[0].name,
+            "run_seconds": seconds, "summary": r.stdout.strip().splitlines()[-5:]}
+
+
+def factory_site(root: Path, out: Path) -> float:
+    """`factory site --out OUT` as a user runs it; its wall time in seconds."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
+    t0 = time.perf_counter()
+    r = subprocess.run([sys.executable, "-m", "generator", "site", "--out", str(out)], cwd=root, env=env,
+                       capture_output=True, text=True, timeout=600)
+    seconds = time.perf_counter() - t0
+    if r.returncode != 0:
+        raise RuntimeError(f"factory site failed: {r.stderr[-1500:]}")
+    return seconds
+
+
+class PageLinks(HTMLParser):
+    """The ids a page defines, the links it makes and the classes of its elements (`tag.class`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: set[str] = set()
+        self.refs: list[str] = []
+        self.classes: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if a.get("id"):
+            self.ids.add(a["id"] or "")
+        for k in ("href", "src"):
+            if a.get(k) is not None:
+                self.refs.append(a[k] or "")
+        if a.get("class"):
+            self.classes.append(f"{tag}.{a['class']}")
+
+
+def crawl(out: Path) -> dict:
+    """Follow every link from index.html: pages reached, pages never reached, broken links and anchors."""
+    parsed: dict[Path, PageLinks] = {}
+
+    def page(p: Path) -> PageLinks:
+        if p not in parsed:
+            parsed[p] = PageLinks()
+            parsed[p].feed(p.read_text(encoding="utf-8"))
+        return parsed[p]
+
+    start = (out / "index.html").resolve()
+    seen, queue, broken = {start}, [start], []
+    pending_anchors: list[tuple[Path, Path, str]] = []
+    while queue:
+        here = queue.pop()
+        for ref in page(here).refs:
+            parts = urlsplit(ref)
+            if parts.scheme or parts.netloc:
+                broken.append(f"{here.relative_to(out.resolve())}: leaves the machine: {ref}")
+                continue
+            target = (here.parent / unquote(parts.path)).resolve() if parts.path else here
+            if not target.is_file():
+                broken.append(f"{here.relative_to(out.resolve())}: missing {ref}")
+                continue
+            if parts.fragment:
+                pending_anchors.append((here, target, parts.fragment))
+            if target.suffix == ".html" and target not in seen:
+                seen.add(target)
+                queue.append(target)
+    for here, target, frag in pending_anchors:
+        if target.suffix == ".html" and frag not in page(target).ids:
+            broken.append(f"{here.relative_to(out.resolve())}: missing anchor #{frag} in {target.name}")
+    every = {p.resolve() for p in out.rglob("*.html")}
+    return {"pages": len(every), "reached": len(seen & every),
+            "unreached": sorted(str(p.relative_to(out.resolve())) for p in every - seen), "broken": broken}
+
+
+def _chromium(args: list[str], profile: Path, timeout: int = 120) -> subprocess.CompletedProcess:
+    return subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                           "--disable-component-update", "--disable-sync", "--no-first-run",
+                           f"--user-data-dir={profile}", *args], capture_output=True, text=True, timeout=timeout)
+
+
+def browser_check(out: Path, pages: list[Path], profile: Path) -> list[str]:
+    """Load each page from disk in headless Chromium; return the pages whose DOM lacks their own content."""
+    bad = []
+    for p in pages:
+        r = _chromium(["--dump-dom", p.resolve().as_uri()], profile)
+        dom = r.stdout
+        h1 = p.read_text(encoding="utf-8").split("<h1", 1)[-1].split(">", 1)[-1].split("<", 1)[0].strip()
+        if r.returncode != 0 or "</main>" not in dom or (h1 and h1 not in dom):
+            bad.append(f"{p.relative_to(out)} (exit {r.returncode})")
+    return bad
+
+
+def screenshot(page: Path, png: Path, profile: Path, size: str = "1280,2000") -> None:
+    png.parent.mkdir(parents=True, exist_ok=True)
+    _chromium(["--hide-scrollbars", f"--window-size={size}", f"--screenshot={png}", page.resolve().as_uri()], profile)
+
+
+def sample_pages(out: Path, k: int = 12) -> list[Path]:
+    """The index, spec and run pages and an even spread of handoff and prompt pages."""
+    fixed = [out / "index.html", *sorted(out.glob("specs/*/index.html")), *sorted(out.glob("runs/*/index.html"))]
+    rest = sorted(p for p in out.rglob("*.html") if p not in fixed)
+    step = max(1, len(rest) // max(1, k - len(fixed)))
+    return fixed + rest[::step][: max(0, k - len(fixed))]
+
+
+def _graph_figures(run_page: Path) -> dict:
+    text = run_page.read_text(encoding="utf-8")
+    svg = text.split('<svg class="graph', 1)[1].split(">", 1)[0]
+    box = svg.split('viewBox="0 0 ', 1)[1].split('"', 1)[0].split()
+    return {"graph_nodes": text.count('<g class="node '), "graph_width": int(box[0]), "graph_height": int(box[1]),
+            "graph_compact": " compact" in svg.split('"', 1)[0], "timeline_bars": text.count('<g class="bar ')}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="factory site on a real run of a generated spec")
+    ap.add_argument("--tasks", type=int, default=500)
+    ap.add_argument("--jobs", type=int, default=8)
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--no-browser", action="store_true")
+    a = ap.parse_args(argv)
+    shots = ROOT / "bench" / "out"
+    with tempfile.TemporaryDirectory(prefix="site-bench-") as tmp:
+        root = Path(tmp)
+        made = real_project(root, a.tasks, a.jobs)
+        out = root / "site"
+        cold, noop = [], []
+        for _ in range(a.repeat):
+            shutil.rmtree(out, ignore_errors=True)
+            cold.append(factory_site(root, out))
+            noop.append(factory_site(root, out))
+        files = [p for p in out.rglob("*") if p.is_file()]
+        site_bytes = sum(p.stat().st_size for p in files)
+        found = crawl(out)
+        run_page = out / "runs" / made["run_id"] / "index.html"
+        figures = _graph_figures(run_page)
+        browser_bad: list[str] | None = None
+        sampled = 0
+        if not a.no_browser and Path(CHROMIUM).is_file():
+            profile = root / "chromium-profile"
+            pages = sample_pages(out)
+            sampled = len(pages)
+            browser_bad = browser_check(out, pages, profile)
+            screenshot(out / "index.html", shots / "site_index.png", profile, "1280,1000")
+            screenshot(run_page, shots / "site_run.png", profile)
+    ok = not found["broken"] and not found["unreached"] and not browser_bad
+    res = {
+        "tasks": a.tasks, "jobs": a.jobs, "holdouts": made["holdouts"], "failing_task": made["failing_task"],
+        "run_seconds": round(made["run_seconds"], 2), "pages": found["pages"], "pages_reached": found["reached"],
+        "files": len(files), "bytes": site_bytes, "broken_links": len(found["broken"]),
+        "cold_build_seconds_median": round(statistics.median(cold), 3),
+        "noop_build_seconds_median": round(statistics.median(noop), 3),
+        "cold_build_seconds": [round(x, 3) for x in cold], "noop_build_seconds": [round(x, 3) for x in noop],
+        "browser_pages_loaded": sampled, "browser_failures": len(browser_bad or []), **figures,
+        "load_avg": round(os.getloadavg()[0], 2), "every_page_renders": ok,
+    }
+    print(f"real run of {a.tasks} tasks ({made['holdouts']} holdouts, jobs {a.jobs}): {res['run_seconds']} s")
+    print(f"factory site: {res['pages']} pages, {len(files)} files, {site_bytes / 1e6:.1f} MB; "
+          f"cold {res['cold_build_seconds_median']} s, no-op {res['noop_build_seconds_median']} s "
+          f"(median of {a.repeat}; load {res['load_avg']})")
+    print(f"crawl from index.html: {found['reached']}/{found['pages']} pages reached, {len(found['broken'])} broken links")
+    print(f"task graph: {figures['graph_nodes']} nodes, {figures['graph_width']}x{figures['graph_height']} px"
+          f"{' (compact)' if figures['graph_compact'] else ''}; timeline: {figures['timeline_bars']} bars")
+    if browser_bad is not None:
+        print(f"chromium: {sampled} pages loaded, {len(browser_bad)} failed; screenshots in {shots}")
+    for line in found["broken"][:10] + found["unreached"][:10] + (browser_bad or [])[:10]:
+        print("  ", line)
+    import tomlkit
+
+    doc = tomlkit.document()
+    doc.add(tomlkit.comment("factory site on a real `factory run` of a generated spec: written by bench/site_bench.py"))
+    for k, v in res.items():
+        doc.add(k, v)
+    (ROOT / "bench" / "site_results.toml").write_text(tomlkit.dumps(doc), encoding="utf-8")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

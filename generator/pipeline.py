@@ -75,10 +75,23 @@ def combine_verdict(holdout_verdict: str, holdout_reason: str, task_status: dict
     unfinished = sorted(f"{t} {s}" for t, s in task_status.items() if s != "COMPLETED")
     if not unfinished:
         return holdout_verdict, holdout_reason
-    tasks = f"{len(unfinished)} task(s) did not complete ({', '.join(unfinished)})"
+    tasks = f"{len(unfinished)} task(s) did not complete ({_listing(task_status, unfinished)})"
     if holdout_verdict == REJECT:
         return REJECT, f"{holdout_reason}; also {tasks}"
     return PARTIAL, f"{tasks}; holdouts on the partial delivery: {holdout_verdict}: {holdout_reason}"
+
+
+def _listing(task_status: dict[str, str], unfinished: list[str], most: int = 8) -> str:
+    """The unfinished tasks, all of them when few; else counts by status, the failures first, then the rest counted."""
+    if len(unfinished) <= most:
+        return ", ".join(unfinished)
+    counts: dict[str, int] = {}
+    for s in task_status.values():
+        if s != "COMPLETED":
+            counts[s] = counts.get(s, 0) + 1
+    first = sorted(unfinished, key=lambda u: (u.split(" ", 1)[1] == "BLOCKED", unfinished.index(u)))[:most]
+    by_count = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+    return f"{by_count}: {', '.join(first)} and {len(unfinished) - most} more"
 
 
 def check_dispatch_config(cfg: Config) -> None:

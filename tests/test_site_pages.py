@@ -6,33 +6,15 @@ import re
 import shutil
 import subprocess
 import sys
-from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
+from site_bench import PageLinks as _Page
 from site_bench import make_inputs, make_test_project
 
 from generator.config import Config, load_config
 from generator.site import render_site, write_site
-
-
-class _Page(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.ids: set[str] = set()
-        self.refs: list[str] = []
-        self.classes: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = dict(attrs)
-        if a.get("id"):
-            self.ids.add(a["id"] or "")
-        for k in ("href", "src"):
-            if a.get(k) is not None:
-                self.refs.append(a[k] or "")
-        if a.get("class"):
-            self.classes.append(f"{tag}.{a['class']}")
 
 
 def parse(path: Path) -> _Page:

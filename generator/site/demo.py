@@ -4,9 +4,12 @@
 the command backend: once as delivered (ACCEPT), once with one task handing
 over subtly wrong code (REJECT), once with a task that fails outright (its
 dependants BLOCKED). Each run is kept under a fixed name in
-`<runs>/.site-demo/runs/` and made only when absent, and its timestamps are
-rebased to a fixed date, so rebuilding the site does not churn it. Delete
-that directory to make the demonstration runs afresh.
+`<runs>/.site-demo/runs/` and made only when absent. Its times are replaced
+by a synthetic clock (generator/site/democlock.py) that starts at a fixed
+date and derives every time from the order of events, never from the
+machine's clock, so fresh demonstration runs render to the same bytes on
+every machine and every invocation, and the pages say these times are not
+measurements. Delete that directory to make the demonstration runs afresh.
 """
 
 from __future__ import annotations
@@ -46,8 +49,10 @@ def _shift(text: str, delta: timedelta) -> str:
 
 
 def normalise(run_dir: Path, name: str, start: datetime, scratch: Path, root: Path) -> None:
-    """Rename a run's id to `name`, rebase its clock to `start`, make paths relative."""
+    """Rename a run's id to `name`, make paths relative, put its times on the synthetic clock from `start`."""
     import tomllib
+
+    from generator.site import democlock
 
     meta = tomllib.loads((run_dir / "run.toml").read_text(encoding="utf-8"))
     old_id = str(meta.get("run_id") or run_dir.name)
@@ -60,6 +65,20 @@ def normalise(run_dir: Path, name: str, start: datetime, scratch: Path, root: Pa
             text = text.replace(str(scratch.resolve()), ".").replace(str(scratch), ".")
             text = text.replace(str(root.resolve()) + os.sep, "")
             f.write_text(_shift(text, delta), encoding="utf-8")
+    democlock.apply(run_dir, start)
+
+
+def _current(run_dir: Path) -> bool:
+    """A finished demonstration run already on the synthetic clock (older ones are made afresh)."""
+    import tomllib
+
+    from generator.site import democlock
+
+    try:
+        meta = tomllib.loads((run_dir / "run.toml").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return (run_dir / "report.toml").is_file() and meta.get("clock") == democlock.CLOCK
 
 
 def _factory(argv: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
@@ -78,7 +97,7 @@ def make_demo_runs(cfg: Config, runs_dir: Path) -> tuple[Path, Path]:
     root = Path(__file__).resolve().parents[2]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")])))
     for n, (name, knobs) in enumerate(DEMOS):
-        if (demo_runs / name / "report.toml").is_file():
+        if _current(demo_runs / name):
             continue
         with tempfile.TemporaryDirectory(dir=home) as tmp:
             scratch = Path(tmp)

@@ -5,6 +5,14 @@ Layers are dependency depth (longest path from a root). A layer wider than
 scales through its viewBox instead of a strip miles wide. Nodes within a
 layer are ordered by the mean position of their dependencies (one
 barycentre pass), ties by id, which keeps edges short and the output stable.
+
+From `COMPACT_FROM` tasks on, boxes with a status line would make a picture
+many screens tall (a 500-task spec can be 270 layers deep), so the graph is
+drawn compact instead: depth runs left to right, each layer a column of small
+cells (a tall layer wraps into several columns), and the columns wrap into
+bands stacked top to bottom like lines of text. Every task keeps its cell,
+its status colour and border, its link and its tooltip; dependencies are
+drawn between cells of the same band only (the task table lists them all).
 """
 
 from __future__ import annotations
@@ -16,6 +24,9 @@ from generator.spec.ids import id_key
 NODE_W, NODE_H = 132, 44
 GAP_X, GAP_Y, LAYER_GAP = 16, 18, 40
 MARGIN, LEGEND_H = 12, 34
+COMPACT_FROM = 150
+CELL_H, CELL_GAP, LAYER_GAP_X, BAND_GAP, BAND_LABEL_H = 20, 4, 12, 16, 18
+MAX_ROWS, BAND_W = 10, 1180
 
 
 @dataclass
@@ -46,6 +57,8 @@ class GraphLayout:
     layers: int = 0
     node_w: int = NODE_W
     node_h: int = NODE_H
+    compact: bool = False
+    bands: list[tuple[str, int, int]] = field(default_factory=list)  # label, x, y
 
 
 def depths(deps: dict[str, list[str]]) -> dict[str, int]:
@@ -76,6 +89,7 @@ def layout(
     tasks: list[tuple[str, list[str], str, str, str]],
     statuses: list[str],
     per_row: int = 8,
+    compact_from: int = COMPACT_FROM,
 ) -> GraphLayout:
     """Place `(id, depends_on, status, title, href)` tasks; `statuses` orders the legend."""
     deps = {t[0]: [d for d in t[1] if d != t[0]] for t in tasks}
@@ -85,6 +99,8 @@ def layout(
     layers: list[list[str]] = [[] for _ in range(n_layers)]
     for tid in sorted(depth, key=id_key):
         layers[depth[tid]].append(tid)
+    if len(tasks) >= compact_from:
+        return _compact(layers, deps, info, statuses)
 
     cols = max(1, min(per_row, max((len(layer) for layer in layers), default=1)))
     width = 2 * MARGIN + cols * NODE_W + (cols - 1) * GAP_X
@@ -112,6 +128,13 @@ def layout(
             if p in nodes and nodes[p].layer < nodes[tid].layer:
                 edges.append(Edge(p, tid, _path(nodes[p], nodes[tid])))
 
+    legend, lx = _legend(nodes, statuses)
+    width = max(width, lx + MARGIN)
+    ordered = sorted(nodes.values(), key=lambda n: (n.layer, n.y, n.x))
+    return GraphLayout(width, height, ordered, edges, legend, n_layers)
+
+
+def _legend(nodes: dict[str, Node], statuses: list[str]) -> tuple[list[tuple[str, int, int]], int]:
     counts: dict[str, int] = {}
     for n in nodes.values():
         counts[n.status] = counts.get(n.status, 0) + 1
@@ -120,9 +143,58 @@ def layout(
     for s in order:
         legend.append((s, counts[s], lx))
         lx += 34 + 9 * (len(s) + len(str(counts[s])) + 4)
-    width = max(width, lx + MARGIN)
-    ordered = sorted(nodes.values(), key=lambda n: (n.layer, n.y, n.x))
-    return GraphLayout(width, height, ordered, edges, legend, n_layers)
+    return legend, lx
+
+
+def _compact(layers: list[list[str]], deps: dict[str, list[str]], info: dict[str, tuple],
+             statuses: list[str]) -> GraphLayout:
+    """Depth left to right in small cells, wrapped into bands (see the module docstring)."""
+    cell_w = 10 + 7 * max((len(t) for layer in layers for t in layer), default=5)
+    step_x, step_y = cell_w + CELL_GAP, CELL_H + CELL_GAP
+    nodes: dict[str, Node] = {}
+    band_of: dict[str, int] = {}
+    pos: dict[str, float] = {}
+    bands: list[tuple[str, int, int]] = []
+    band, band_top, band_h, x = 0, MARGIN + LEGEND_H + BAND_LABEL_H, 0, MARGIN
+    first_layer = 0
+    right = MARGIN
+    for li, layer in enumerate(layers):
+        layer.sort(key=lambda t: (_barycentre(deps[t], pos), id_key(t)))
+        n_cols = -(-len(layer) // MAX_ROWS)
+        rows = min(len(layer), MAX_ROWS)
+        w = n_cols * step_x - CELL_GAP
+        if x > MARGIN and x + w > BAND_W:
+            bands.append((_band_label(first_layer, li - 1), MARGIN, band_top - 6))
+            band += 1
+            band_top += band_h + BAND_GAP + BAND_LABEL_H
+            band_h, x, first_layer = 0, MARGIN, li
+        for k, tid in enumerate(layer):
+            _, _, status, title, href = info[tid]
+            nx, ny = x + (k // MAX_ROWS) * step_x, band_top + (k % MAX_ROWS) * step_y
+            nodes[tid] = Node(tid, status, title, href, nx, ny, li)
+            band_of[tid] = band
+            pos[tid] = ny + CELL_H / 2
+        band_h = max(band_h, rows * step_y - CELL_GAP)
+        right = max(right, x + w)
+        x += w + LAYER_GAP_X
+    if layers:
+        bands.append((_band_label(first_layer, len(layers) - 1), MARGIN, band_top - 6))
+    height = band_top + band_h + MARGIN
+    edges = []
+    for tid in sorted(nodes, key=id_key):
+        b = nodes[tid]
+        for p in sorted(set(deps[tid]), key=id_key):
+            a = nodes.get(p)
+            if a is not None and a.layer < b.layer and band_of[p] == band_of[tid]:
+                edges.append(Edge(p, tid, f"M{a.x + cell_w} {a.y + CELL_H // 2} L{b.x} {b.y + CELL_H // 2}"))
+    legend, lx = _legend(nodes, statuses)
+    width = max(right + MARGIN, lx + MARGIN)
+    ordered = sorted(nodes.values(), key=lambda n: (n.layer, n.x, n.y))
+    return GraphLayout(width, height, ordered, edges, legend, len(layers), cell_w, CELL_H, True, bands)
+
+
+def _band_label(a: int, b: int) -> str:
+    return f"depth {a + 1}" if a == b else f"depth {a + 1}–{b + 1}"
 
 
 def _barycentre(parents: list[str], pos: dict[str, float]) -> float:

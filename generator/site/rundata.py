@@ -90,6 +90,8 @@ class RunData:
     backend: str = ""
     gate: str = ""
     jobs: int | None = None
+    clock: str = ""
+    clock_note: str = ""
     verdict: str = ""
     verdict_reason: str = ""
     p0_pass: bool | None = None
@@ -105,6 +107,11 @@ class RunData:
     holdouts: list[HoldoutRun] = field(default_factory=list)
     has_holdouts: bool = False
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def synthetic(self) -> bool:
+        """Times on a synthetic clock (a demonstration run): not measurements."""
+        return self.clock == "synthetic"
 
 
 def parse_time(s: str) -> datetime | None:
@@ -240,7 +247,7 @@ def load_run(run_dir: Path) -> RunData:
     data.spec_dir = as_str(pick(run, "spec_dir")) or as_str(report.get("spec_dir"))
     if not data.spec and data.spec_dir:
         data.spec = Path(data.spec_dir).name
-    for k in ("started_at", "finished_at", "status", "backend", "gate"):
+    for k in ("started_at", "finished_at", "status", "backend", "gate", "clock", "clock_note"):
         setattr(data, k, as_str(run.get(k)))
     data.jobs = as_int(run.get("jobs"))
 
