@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 
 from generator.compile import facets
 from generator.compile.inputs import SpecIndex, TaskInputs, handoff_id, task_inputs, task_scope
-from generator.compile.questions import ADVERSARIAL_SETS, minimum_tests, questions
-from generator.compile.sections import SECTIONS, section_sources
-from generator.compile.templating import ANSWERS, HANDOFF, PROMPT, render
+from generator.compile.questions import ADVERSARIAL_SETS, Question, minimum_tests, questions
+from generator.compile.sections import SECTIONS, handoff_items, section_sources
+from generator.compile.templating import ANSWERS, HANDOFF, PROMPT, places, render
 from generator.errors import SpecError
 from generator.model import DOCUMENTS, ProductSpec
 
@@ -66,14 +66,17 @@ def compile_task(t: TaskInputs, options: CompileOptions) -> dict[str, bytes]:
             sources=sources,
             titles=SECTIONS,
             min_tests=minimum_tests(t),
+            items=handoff_items(t, sources),
         )
         out[f"{hid}/handoff.toml"] = facets.handoff_toml(t, sources, digest)
     if "prompts" in options.parts:
         qs = questions(t, options.adversarial)
+        rules = mandatory_rules(t)
         ctx = dict(
             common,
             questions=qs,
-            rules=mandatory_rules(t),
+            rules=rules,
+            items=prompt_items(qs, rules),
             adversarial=options.adversarial,
             contract_version=options.contract_version,
             handoff_path=facets.handoff_path(hid, "BUILDER_HANDOFF"),
@@ -83,6 +86,17 @@ def compile_task(t: TaskInputs, options: CompileOptions) -> dict[str, bytes]:
         out[facets.handoff_path(hid, "EXPECTED_ANSWERS")] = render(ANSWERS, options.templates, **ctx)
         out[f"{hid}/prompt.toml"] = facets.prompt_toml(t, qs, options.contract_version, options.adversarial, digest)
     return out
+
+
+def prompt_items(qs: list[Question], rules: list[str]) -> dict:
+    """The prompt's and the expected answers' numbered lines, formatted once here
+    rather than item by item in the templates (their wording is the templates')."""
+    return {
+        "rules": [f"{n}. {r}" for n, r in enumerate(rules, 1)],
+        "verification": [f"{q.number}. {q.text}" for q in qs if q.number <= 10],
+        "adversarial": [f"{q.number}. {q.text}" for q in qs if q.number > 10],
+        "answers": [(q, "\n".join([f"- {a}" for a in q.answer]), places(q.sources) if q.sources else "") for q in qs],
+    }
 
 
 def mandatory_rules(t: TaskInputs) -> list[str]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from itertools import chain, count
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -41,18 +42,28 @@ for _c in range(0x41, 0x5B):
 _ASCII_FOLD = bytes(_FOLD)
 _WIDE_PUNCT = tuple(c.encode("utf-8") for c in "—–“”‘’")
 _ODD_BREAKS = (b"\r", b"\x0b", b"\x0c", b"\x1c", b"\x1d", b"\x1e")
+# A word made of dashes only; \s and \S are str.split's whitespace and its complement.
+_LONE_DASH_RE = re.compile(r"(?<!\S)-+(?!\S)")
 MIN_WORDS = 5  # sentences shorter than this are too common to call a leak
 MIN_COMMAND = 2  # words in a command line
 
 
-def words(text: str) -> list[str]:
-    """Normalised words: case folded, markdown punctuation removed, lone dashes dropped."""
+def _normalised(text: str) -> str:
+    """`text` case folded, with the punctuation `words` drops turned into spaces."""
     text = text.casefold()
     if not text.isascii():  # str.translate is fast only on ASCII: drop the wide punctuation first
         for c in _WIDE:
             if c in text:
                 text = text.replace(c, " ")
-    return [w for w in text.translate(_PUNCT).split() if w.strip("-")]
+    return text.translate(_PUNCT)
+
+
+def words(text: str) -> list[str]:
+    """Normalised words: case folded, markdown punctuation removed, lone dashes dropped."""
+    text = _normalised(text)
+    if "-" in text and _LONE_DASH_RE.search(text):  # only then is there a word to drop
+        return [w for w in text.split() if w.strip("-")]
+    return text.split()
 
 
 @dataclass(frozen=True)
@@ -89,21 +100,16 @@ def _units(text: str) -> Iterable[tuple[int, str, bool]]:
     """
     fenced = False
     shell = False
-    para: list[tuple[int, str]] = []
-
-    def flush():
-        if not para:
-            return
-        start = para[0][0]
-        joined = " ".join(t for _, t in para)
-        for s in _SENTENCE_RE.split(joined):
-            yield start, s, False
-        para.clear()
-
+    para: list[str] = []  # the lines of the open paragraph, which starts at line `start`
+    start = 0
+    split = _SENTENCE_RE.split
     for n, raw in enumerate(text.splitlines(), 1):
-        fence = _FENCE_RE.match(raw)
+        fence = _FENCE_RE.match(raw) if ("```" in raw or "~~~" in raw) else None
         if fence:
-            yield from flush()
+            if para:
+                for s in split(" ".join(para)):
+                    yield start, s, False
+                para = []
             fenced = not fenced
             shell = fence.group(1).lower() in _SHELLS
             continue
@@ -112,17 +118,32 @@ def _units(text: str) -> Iterable[tuple[int, str, bool]]:
             continue
         line = raw.strip()
         if not line:
-            yield from flush()
-        elif line.startswith("|"):
-            yield from flush()
+            if para:
+                for s in split(" ".join(para)):
+                    yield start, s, False
+                para = []
+            continue
+        c = line[0]
+        if c == "|":
+            if para:
+                for s in split(" ".join(para)):
+                    yield start, s, False
+                para = []
             for cell in line.strip("|").split("|"):
                 yield n, cell, False
-        elif line.startswith("#") or _MARKER_RE.match(raw):
-            yield from flush()
-            para.append((n, _MARKER_RE.sub("", line).lstrip("#").strip()))
+        elif c == "#" or ((c in "-*+>" or c.isdecimal()) and _MARKER_RE.match(raw)):
+            if para:
+                for s in split(" ".join(para)):
+                    yield start, s, False
+            para = [_MARKER_RE.sub("", line).lstrip("#").strip()]
+            start = n
         else:
-            para.append((n, line))
-    yield from flush()
+            if not para:
+                start = n
+            para.append(line)
+    if para:
+        for s in split(" ".join(para)):
+            yield start, s, False
 
 
 class Guard:
@@ -131,13 +152,20 @@ class Guard:
     def __init__(self, needles: list[Needle], common: Mapping[str, int] | None = None):
         """`common` counts words in the text the outputs are made of: anchors avoid frequent ones."""
         self.needles = needles
-        freq = Counter(w for n in needles for w in n.words)
+        freq = Counter(chain.from_iterable(n.words for n in needles))
         common = common or {}
+        # The anchor is the word with the least (common count, needle count, -length), first on a tie.
+        rank = {w: (common.get(w, 0), c, -len(w)) for w, c in freq.items()}
         self.anchors: dict[str, list[tuple[int, Needle]]] = {}
+        anchors = self.anchors
         for n in needles:
             ws = n.words
-            pos = min(range(len(ws)), key=lambda i: (common.get(ws[i], 0), freq[ws[i]], -len(ws[i]), i))
-            self.anchors.setdefault(ws[pos], []).append((pos, n))
+            pos = 0 if len(ws) == 1 else min(zip(map(rank.__getitem__, ws), count()))[1]
+            hit = anchors.get(ws[pos])
+            if hit is None:
+                anchors[ws[pos]] = [(pos, n)]
+            else:
+                hit.append((pos, n))
         self._keys = frozenset(self.anchors)
         self._bkeys = frozenset(k.encode("utf-8") for k in self._keys)
 
@@ -168,13 +196,15 @@ class Guard:
             return []
         cache: dict[bytes, list[Needle]] = {}
         leaks: list[Leak] = []
+        bkeys = self._bkeys
         for path in sorted(files):
             data = files[path]
-            for wide in _WIDE_PUNCT:
-                if wide in data:
-                    data = data.replace(wide, b" ")
+            if not data.isascii():  # the wide punctuation is all non-ASCII
+                for wide in _WIDE_PUNCT:
+                    if wide in data:
+                        data = data.replace(wide, b" ")
             if data.isascii() and not any(b in data for b in _ODD_BREAKS):
-                if self._bkeys.isdisjoint(data.translate(_ASCII_FOLD).split()):
+                if bkeys.isdisjoint(data.translate(_ASCII_FOLD).split()):
                     continue  # no anchor anywhere in the file: no needle can be in it
                 lines = data.split(b"\n")
                 fast = True
@@ -203,14 +233,20 @@ def _needles(spec: ProductSpec) -> list[Needle]:
     if not d9 or not d9.present:
         return []
     name = d9.filename
-    out: list[Needle] = []
+    # (kind, words) → the first needle with them; D9 repeats much of its text, so
+    # each distinct text is normalised once and a repeat costs a dict lookup.
+    unique: dict[tuple, Needle] = {}
+    seen_words: dict[str, tuple[str, ...]] = {}
 
     def add(kind: str, text: str, line: int, minimum: int) -> None:
-        ws = tuple(words(text))
+        ws = seen_words.get(text)
+        if ws is None:
+            ws = seen_words[text] = tuple(words(text))
+        if len(ws) < minimum or (kind, ws) in unique:
+            return
         if kind == "sentence" and sum(1 for w in ws if not _REF_WORD_RE.match(w)) < MIN_WORDS - 1:
             return  # a list of references, not a secret
-        if len(ws) >= minimum:
-            out.append(Needle(kind, ws, f"{name}:{line}", " ".join(text.split())))
+        unique[(kind, ws)] = Needle(kind, ws, f"{name}:{line}", " ".join(text.split()))
 
     for h in spec.holdouts.holdouts:
         line = h.source.line if h.source else 0
@@ -232,18 +268,17 @@ def _needles(spec: ProductSpec) -> list[Needle]:
             add("slug", unit.strip(), n, 1)
         else:
             add("sentence", unit, n, MIN_WORDS)
-    unique: dict[tuple, Needle] = {}
-    for x in out:
-        unique.setdefault((x.kind, x.words), x)
     return list(unique.values())
 
 
 @lru_cache(maxsize=1)
 def _template_words() -> frozenset[str]:
-    """Words of the default templates (only steers anchor choice, never what counts as a leak)."""
+    """Words of the default templates and of the lines formatted for them (only
+    steers anchor choice, never what counts as a leak)."""
+    from generator.compile.sections import ITEM_WORDING
     from generator.compile.templating import default_dir
 
-    out: set[str] = set()
+    out: set[str] = set(words(ITEM_WORDING))
     for p in sorted(default_dir().glob("*.j2")):
         out.update(words(p.read_text(encoding="utf-8", errors="replace")))
     return frozenset(out)
@@ -317,9 +352,20 @@ def _shown(probe: Guard, code: str, text: str) -> tuple[frozenset, Counter]:
     if code in DESIGN_DOCS:
         return frozenset(probe.find(ws)), Counter(ws)
     visible: set[Needle] = set()
-    for line in text.splitlines():
-        lws = words(_MARKER_RE.sub("", line))
-        visible.update(n for n in probe.find(lws) if n.kind in ("command", "sentence") and len(lws) > len(n.words))
+    lines = text.splitlines()
+    # A line can show a needle only if one of its words is an anchor: test that on the
+    # whole document, then line by line on the normalised text (same line breaks,
+    # a superset of the words `words` keeps), before normalising a line on its own.
+    if not probe._keys.isdisjoint(ws):
+        folded = _normalised(text).splitlines()
+        if len(folded) != len(lines):
+            folded = lines  # cannot happen; never trade correctness for the shortcut
+        keys = probe._keys
+        for line, quick in zip(lines, folded):
+            if keys.isdisjoint(quick.split()):
+                continue
+            lws = words(_MARKER_RE.sub("", line))
+            visible.update(n for n in probe.find(lws) if n.kind in ("command", "sentence") and len(lws) > len(n.words))
     return frozenset(visible), Counter(ws)
 
 

@@ -7,6 +7,7 @@ them whatever wording a project's templates use.
 from __future__ import annotations
 
 from generator.compile.inputs import Piece, Ref, TaskInputs
+from generator.compile.templating import places, test_name
 
 SECTIONS: tuple[tuple[str, str], ...] = (
     ("mission", "Mission"),
@@ -56,4 +57,108 @@ def section_sources(t: TaskInputs) -> dict[str, tuple[str, ...]]:
         "verification": _s(_p(t, "commands")),
         "files": _s(_p(t, "file_order"), t.components) if t.files else (),
         "principles": _s(t.articles, t.tooling, t.tool_rules),
+    }
+
+
+# --- the per-item lines of a handoff ------------------------------------------------
+#
+# Lists (articles, scenarios, components, files …) are formatted here, once per
+# item, and handed to the template as finished lines: a Jinja loop with method
+# calls and filters per item costs far more than the same f-string, and items
+# such as the articles are shared by every task. The wording of each line is
+# the default template's; the headings, sentences and layout stay in the
+# template, and every value the lines are made from stays available to it.
+
+# The words those lines add to every handoff besides the values (the leak guard
+# counts them with the templates' own wording).
+ITEM_WORDING = "no rule text; depends on; phase, scope, parallel; nothing in the spec; use, not; none; given, when, then, and, testing"
+
+_MEMO: dict[tuple[str, int], tuple[object, object]] = {}
+_MEMO_MAX = 1 << 15
+
+
+def _memo(kind: str, obj, make):
+    """`make(obj)`, remembered while `obj` lives (keyed by identity, checked by `is`)."""
+    key = (kind, id(obj))
+    hit = _MEMO.get(key)
+    if hit is not None and hit[0] is obj:
+        return hit[1]
+    if len(_MEMO) >= _MEMO_MAX:
+        _MEMO.clear()
+    value = make(obj)
+    _MEMO[key] = (obj, value)
+    return value
+
+
+def _article_lines(articles: tuple[Ref, ...]) -> tuple[str, ...]:
+    return tuple(
+        f"{n}. **{a.id}{f' — {a.title}' if a.title else ''}** ({a.source}): {a.get('rule') or 'no rule text'}"
+        for n, a in enumerate(articles, 1)
+    )
+
+
+def _why_lines(articles: tuple[Ref, ...]) -> tuple[str, ...]:
+    return tuple(f"- {a.id}{f' ({a.title})' if a.title else ''}: {a.get('why')}" for a in articles if a.get("why"))
+
+
+def _tool_line(r: Ref) -> str:
+    use, avoid, why = r.get("use"), r.get("avoid"), r.get("why")
+    head = f"{r.title}: use" if r.title else "Use"
+    return f"- {head} {use}{f', not {avoid}' if avoid else ''}{f' ({why})' if why else ''}"
+
+
+def _component_row(c: Ref) -> str:
+    return f"| {c.title} | {c.get('file')} | {c.get('responsibility')} | {', '.join(c.refs)} | {c.get('exposes')} |"
+
+
+def _scenario_lines(s: Ref) -> str:
+    prio = s.get("priority")
+    head = f"- `{test_name(s.id, s.title)}` — {s.id}{f' {s.title}' if s.title else ''}{f' ({prio})' if prio else ''}, {s.source}"
+    return "\n".join([head, *(f"  - {k}: {v}" for k, v in s.fields if k in ("given", "when", "then", "and", "testing"))])
+
+
+def _existing_lines(rows: tuple[Ref, ...]) -> tuple[str, ...]:
+    cols = [k for k, _ in rows[0].fields]
+    return (f"| {' | '.join(cols)} |", "|" + "---|" * len(cols), *(f"| {' | '.join(v for _, v in r.fields)} |" for r in rows))
+
+
+def _file_line(f: str, components: tuple[Ref, ...]) -> str:
+    base = f.split("/")[-1]
+    names = []
+    for c in components:
+        file = c.get("file")
+        if file and (file.endswith(base) or f.endswith(file.strip("`"))):
+            names.append(c.title)
+    return f"| `{f}` | {', '.join(names)} |"
+
+
+def handoff_items(t: TaskInputs, sources: dict[str, tuple[str, ...]]) -> dict:
+    """The handoff template's finished lines and values (see the note above)."""
+    where = {key: places(s) for key, s in sources.items()}
+    task = t.task
+    return {
+        "places": where,
+        "sections": tuple(
+            f"| {n}. {title} | {where[key] or 'nothing in the spec'} |" for n, (key, title) in enumerate(SECTIONS, 1)
+        ),
+        "trace": {
+            "scenarios": ", ".join([s.id for s in t.scenarios]) or "none",
+            "entities": ", ".join([e.id for e in t.entities]) or "none",
+            "contracts": ", ".join([c.id for c in t.contracts]) or "none",
+            "depends_on": ", ".join(t.depends_on) or "none",
+        },
+        "description": task.get("description"),
+        "mission": tuple(f"- {k.capitalize()}: {task.get(k)}" for k in ("phase", "scope", "parallel") if task.get(k)),
+        "articles": _memo("articles", t.articles, _article_lines),
+        "boundaries": _memo("boundaries", t.boundaries, lambda bs: tuple(f"- {b.id}: {b.title} ({b.source})" for b in bs)),
+        "conventions": _memo("conventions", t.conventions, lambda cs: tuple(f"- {c.title}" for c in cs)),
+        "components": tuple(_memo("component", c, _component_row) for c in t.components),
+        "criteria": tuple(f"{n}. {c}" for n, c in enumerate(t.criteria, 1)),
+        "depends": tuple(f"- {c.title} depends on: {c.get('depends_on')}" for c in t.components if c.get("depends_on")),
+        "tests": tuple(_memo("scenario", s, _scenario_lines) for s in t.scenarios),
+        "existing": _memo("existing", t.existing, _existing_lines) if t.existing else (),
+        "files": tuple(_file_line(f, t.components) for f in t.files),
+        "why": _memo("why", t.articles, _why_lines),
+        # the tool lines run together, as the default template always wrote them
+        "tooling": "".join(_memo("tool", r, _tool_line) for r in t.tooling + t.tool_rules),
     }

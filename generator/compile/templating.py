@@ -18,7 +18,6 @@ PROMPT = "prompt.md.j2"
 ANSWERS = "answers.md.j2"
 
 _SLUG_RE = re.compile(r"[^a-z0-9]+")
-_BLANKS_RE = re.compile(r"\n{3,}")
 
 
 class TemplateError(FactoryError):
@@ -82,9 +81,12 @@ def environment(overlay: str = ""):
 
 def normalise(text: str) -> str:
     """LF, no trailing spaces, at most one blank line in a row, one final newline."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = "\n".join(line.rstrip() for line in text.split("\n"))
-    return _BLANKS_RE.sub("\n\n", text).strip("\n") + "\n"
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = "\n".join([line.rstrip() for line in text.split("\n")])
+    while "\n\n\n" in text:  # str.replace, unlike a regex, skips ahead in C: runs of 3+ end as 2
+        text = text.replace("\n\n\n", "\n\n")
+    return text.strip("\n") + "\n"
 
 
 def render(name: str, overlay: str = "", **context) -> bytes:
