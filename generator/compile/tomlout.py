@@ -20,8 +20,14 @@ def _string(v: str) -> str:
 
 
 def _value(v: Any) -> str:
-    if v.__class__ is str:
+    c = v.__class__
+    if c is str:
         return _string(v)
+    if c is list or c is tuple:  # the usual arrays: strings
+        items = [_string(x) if x.__class__ is str else _value(x) for x in v]
+        if len(items) <= 1:
+            return f"[{', '.join(items)}]"
+        return "[\n" + "".join([f"    {x},\n" for x in items]) + "]"
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, int):
@@ -36,31 +42,40 @@ def _value(v: Any) -> str:
     raise TypeError(f"cannot write {type(v).__name__} to a facet")
 
 
-def _pairs(d: dict[str, Any]) -> list[str]:
-    out = []
+def _is_aot(v: Any) -> bool:
+    return isinstance(v, list) and bool(v) and isinstance(v[0], dict) and all(isinstance(x, dict) for x in v)
+
+
+def _split(d: dict[str, Any]) -> tuple[list[str], list[tuple[str, dict]], list[tuple[str, list]]]:
+    """(`key = value` lines, [tables], [[arrays of tables]]) of one table, each in key order."""
+    pairs: list[str] = []
+    tables: list[tuple[str, dict]] = []
+    aots: list[tuple[str, list]] = []
     for k, v in d.items():
         c = v.__class__
         if c is str:
-            out.append(f"{k} = {_string(v)}")
-        elif c is dict or _is_aot(v):
-            continue
+            pairs.append(f"{k} = {_string(v)}")
+        elif c is dict:
+            tables.append((k, v))
+        elif _is_aot(v):
+            aots.append((k, v))
         else:
-            out.append(f"{k} = {_value(v)}")
-    return out
+            if isinstance(v, dict):
+                tables.append((k, v))  # a dict subclass: a table, as before
+            pairs.append(f"{k} = {_value(v)}")
+    return pairs, tables, aots
 
 
-def _is_aot(v: Any) -> bool:
-    return isinstance(v, list) and bool(v) and all(isinstance(x, dict) for x in v)
+def _pairs(d: dict[str, Any]) -> list[str]:
+    return _split(d)[0]
 
 
 def dumps(doc: dict[str, Any]) -> bytes:
     """Scalars first, then [tables], then [[arrays of tables]]; one final newline."""
-    lines = _pairs(doc)
-    for k, v in doc.items():
-        if isinstance(v, dict):
-            lines += ["", f"[{k}]", *_pairs(v)]
-    for k, v in doc.items():
-        if _is_aot(v):
-            for row in v:
-                lines += ["", f"[[{k}]]", *_pairs(row)]
+    lines, tables, aots = _split(doc)
+    for k, v in tables:
+        lines += ["", f"[{k}]", *_pairs(v)]
+    for k, v in aots:
+        for row in v:
+            lines += ["", f"[[{k}]]", *_pairs(row)]
     return ("\n".join(lines).strip("\n") + "\n").encode("utf-8")
