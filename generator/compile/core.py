@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from generator.compile import facets
 from generator.compile.inputs import SpecIndex, TaskInputs, handoff_id, task_inputs, task_scope
 from generator.compile.questions import ADVERSARIAL_SETS, Question, minimum_tests, questions
-from generator.compile.sections import SECTIONS, handoff_items, section_sources
+from generator.compile.sections import SECTIONS, handoff_items, section_sources, tool_rule_text
 from generator.compile.templating import ANSWERS, HANDOFF, PROMPT, places, render
 from generator.errors import SpecError
 from generator.model import DOCUMENTS, ProductSpec
@@ -103,10 +103,7 @@ def mandatory_rules(t: TaskInputs) -> list[str]:
     """The prompt's rules: this spec's own articles, NEVER/ASK FIRST boundaries and tool rules."""
     rules = [f"{a.id}{f' ({a.title})' if a.title else ''}: {a.get('rule')}" for a in t.articles if a.get("rule")]
     rules += [f"{b.id}: {b.title}" for b in t.boundaries if b.id.upper() in ("NEVER", "ASK FIRST")]
-    for r in t.tooling + t.tool_rules:
-        if r.get("use"):
-            head = f"{r.title}: use" if r.title else "Use"
-            rules.append(f"{head} {r.get('use')}" + (f", not {r.get('avoid')}" if r.get("avoid") else ""))
+    rules += [tool_rule_text(r) for r in t.tooling + t.tool_rules if r.get("use")]
     return rules
 
 

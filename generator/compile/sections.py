@@ -101,10 +101,15 @@ def _why_lines(articles: tuple[Ref, ...]) -> tuple[str, ...]:
     return tuple(f"- {a.id}{f' ({a.title})' if a.title else ''}: {a.get('why')}" for a in articles if a.get("why"))
 
 
-def _tool_line(r: Ref) -> str:
+def tool_rule_text(r: Ref) -> str:
+    """A D1/D10 tool rule as one line: what to use, what not to, and why."""
     use, avoid, why = r.get("use"), r.get("avoid"), r.get("why")
-    head = f"{r.title}: use" if r.title else "Use"
-    return f"- {head} {use}{f', not {avoid}' if avoid else ''}{f' ({why})' if why else ''}"
+    head = f"{r.title} — USE: " if r.title else "USE: "
+    return f"{head}{use}{f'; NOT: {avoid}' if avoid else ''}{f' ({why})' if why else ''}"
+
+
+def _tool_line(r: Ref) -> str:
+    return f"- {tool_rule_text(r)}"
 
 
 def _component_row(c: Ref) -> str:
@@ -159,6 +164,5 @@ def handoff_items(t: TaskInputs, sources: dict[str, tuple[str, ...]]) -> dict:
         "existing": _memo("existing", t.existing, _existing_lines) if t.existing else (),
         "files": tuple(_file_line(f, t.components) for f in t.files),
         "why": _memo("why", t.articles, _why_lines),
-        # the tool lines run together, as the default template always wrote them
-        "tooling": "".join(_memo("tool", r, _tool_line) for r in t.tooling + t.tool_rules),
+        "tooling": tuple(_memo("tool", r, _tool_line) for r in t.tooling + t.tool_rules),
     }
