@@ -357,8 +357,11 @@ def _graph_figures(run_page: Path) -> dict:
     text = run_page.read_text(encoding="utf-8")
     svg = text.split('<svg class="graph', 1)[1].split(">", 1)[0]
     box = svg.split('viewBox="0 0 ', 1)[1].split('"', 1)[0].split()
+    tl = text.split('<svg class="timeline', 1)[1].split(">", 1)[0]
+    tl_box = tl.split('viewBox="0 0 ', 1)[1].split('"', 1)[0].split()
     return {"graph_nodes": text.count('<g class="node '), "graph_width": int(box[0]), "graph_height": int(box[1]),
-            "graph_compact": " compact" in svg.split('"', 1)[0], "timeline_bars": text.count('<g class="bar ')}
+            "graph_compact": " compact" in svg.split('"', 1)[0], "timeline_bars": text.count('<g class="bar '),
+            "timeline_height": int(tl_box[1]), "timeline_packed": tl.startswith(" packed")}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -409,7 +412,8 @@ def main(argv: list[str] | None = None) -> int:
           f"(median of {a.repeat}; load {res['load_avg']})")
     print(f"crawl from index.html: {found['reached']}/{found['pages']} pages reached, {len(found['broken'])} broken links")
     print(f"task graph: {figures['graph_nodes']} nodes, {figures['graph_width']}x{figures['graph_height']} px"
-          f"{' (compact)' if figures['graph_compact'] else ''}; timeline: {figures['timeline_bars']} bars")
+          f"{' (compact)' if figures['graph_compact'] else ''}; timeline: {figures['timeline_bars']} bars, "
+          f"{figures['timeline_height']} px tall{' (packed lanes)' if figures['timeline_packed'] else ''}")
     if browser_bad is not None:
         print(f"chromium: {sampled} pages loaded, {len(browser_bad)} failed; screenshots in {shots}")
     for line in found["broken"][:10] + found["unreached"][:10] + (browser_bad or [])[:10]:
