@@ -49,8 +49,9 @@ BLOCK_RULES = ("table", "code", "fence", "blockquote", "hr", "list", "reference"
                "paragraph")
 
 
-@lru_cache(maxsize=1)
-def _parser():
+def plain_parser():
+    """markdown-it configured with the CommonMark block rules plus GFM tables, as
+    markdown-it itself runs them (the reference the gated parser must equal)."""
     from markdown_it import MarkdownIt
 
     # Only the block structure is used (paragraph lines are read from the source),
@@ -58,8 +59,127 @@ def _parser():
     md = MarkdownIt("zero", {"html": True, "maxNesting": 20})
     md.enable(list(BLOCK_RULES))
     md.disable([r for r in md.get_active_rules()["core"] if r not in ("normalize", "block")])
-    _quiet_debug_calls()
     return md
+
+
+@lru_cache(maxsize=1)
+def _parser():
+    md = plain_parser()
+    gated = plain_parser()
+    _quiet_debug_calls()  # markdown-it's modules are imported by now
+    if gate_rules(gated) and all(_token_rows(gated.parse(t)) == _token_rows(md.parse(t)) for t in PROBES):
+        return gated
+    return md
+
+
+# A block rule that can only match when the first non-blank character of its line
+# is one of these (each rule returns False before touching the state otherwise).
+_FIRST_CHARS = {
+    "fence": "~`",
+    "blockquote": ">",
+    "hr": "*-_",
+    "list": "*-+0123456789",
+    "reference": "[",
+    "html_block": "<",
+    "heading": "#",
+}
+_ALWAYS = ("lheading", "paragraph")
+
+
+def gate_rules(md) -> bool:
+    """Put one gate in front of each block rule chain of `md`: markdown-it tries
+    every rule of a chain in order on every line (and, for each paragraph line,
+    every terminator rule twice); the gate calls, in the same order, only the
+    rules whose first test can pass for that line (first character, the table's
+    delimiter row, the code block's indent, a rule line made of one
+    marker, a setext underline before the next
+    blank line). Skipped rules are exactly those that would return False, and
+    their one side effect (lheading's parent type) is reproduced, so tokens are
+    unchanged. False (and `md`
+    untouched) when the rules are not the ones this knows."""
+    ruler = md.block.ruler
+    ruler.getRules("")  # compile the chains
+    cache = getattr(ruler, "__cache__", None)
+    rules = getattr(ruler, "__rules__", None)
+    if not isinstance(cache, dict) or not rules:
+        return False
+    names = {r.fn: r.name for r in rules if r.enabled}
+    known = set(_FIRST_CHARS) | set(_ALWAYS) | {"table", "code"}
+    gates = {}
+    for chain, fns in cache.items():
+        steps = [(names.get(fn), fn) for fn in fns]
+        if not steps or any(n not in known for n, _ in steps):
+            return False
+        gates[chain] = [_gate(steps)]
+    cache.update(gates)
+    return True
+
+
+def _gate(steps):
+    chars = set("".join(_FIRST_CHARS[n] for n, _ in steps if n in _FIRST_CHARS))
+
+    def plan(ch):
+        return tuple((n, fn) for n, fn in steps if n not in _FIRST_CHARS or (ch is None or ch in _FIRST_CHARS[n]))
+
+    by_char = {c: plan(c) for c in chars}
+    other = plan("")
+    every = plan(None)
+    get = by_char.get
+
+    def gate(state, line, end, silent):
+        src = state.src
+        pos = state.bMarks[line] + state.tShift[line]
+        todo = get(src[pos], other) if pos < len(src) else every
+        for name, fn in todo:
+            if name == "table":
+                nxt = line + 1
+                if nxt >= end:
+                    continue
+                p = state.bMarks[nxt] + state.tShift[nxt]
+                if p >= state.eMarks[nxt] or src[p] not in "|-:":
+                    continue
+            elif name == "code":
+                if state.sCount[line] - state.blkIndent < 4:
+                    continue
+            elif name == "hr":
+                # hr reads the whole line: only its marker, spaces and tabs may occur.
+                if pos >= len(src) or src[pos:state.eMarks[line]].strip(src[pos] + " \t"):
+                    continue
+            elif name == "lheading":
+                # A setext heading needs an underline (first character "=" or "-")
+                # before the next blank line. Without one, lheading would return
+                # False leaving only `parentType = "paragraph"` behind: do just that.
+                bm, ts, em = state.bMarks, state.tShift, state.eMarks
+                k = line + 1
+                while k < end:
+                    p = bm[k] + ts[k]
+                    if p >= em[k] or src[p] in "=-":
+                        break
+                    k += 1
+                if k >= end or bm[k] + ts[k] >= em[k]:
+                    if state.sCount[line] - state.blkIndent < 4:
+                        state.parentType = "paragraph"
+                    continue
+            if fn(state, line, end, silent):
+                return True
+        return False
+
+    return gate
+
+
+def _token_rows(tokens: list) -> list[tuple]:
+    return [(t.type, t.tag, t.nesting, t.level, t.map, t.info, t.markup, t.content, t.block, t.hidden)
+            for t in tokens]
+
+
+# Small documents exercising every block rule, interruption and nesting; the gated
+# parser is used only when it gives the same tokens as markdown-it's own on all of them.
+PROBES = (
+    "# H\n\npara\nline\n===\n\n- a\n  - b\n    1. c\n* d\n+ e\n\n> q\n> - x\n\n---\n***\n___\n",
+    "text\n| a | b |\n|---|:-:|\n| 1 | 2 |\n\n~~~ yaml\nk: v\n~~~\n```bash\n# not a heading\n```\n",
+    "    code\n\n[ref]: /url 'title'\n<!-- c -->\n<div>\nx\n</div>\npara\n- item\n2. two\n1. one\n",
+    "a | b\n-- | --\nc | d\ntext\n## H2 ##\n#nope\n-not\n-\n>\n[x]\n<\n`\n~\n\t- tab\n",
+)
 
 
 def _quiet_debug_calls() -> None:
@@ -83,6 +203,13 @@ def split_row(line: str) -> list[str]:
     if s.endswith("|") and not s.endswith("\\|"):
         s = s[:-1]
     protect = s.count("`") % 2 == 0
+    if "\\|" not in s and (not protect or "`" not in s):  # nothing escaped or protected
+        return [c.strip() for c in s.split("|")]
+    return split_cells(s, protect)
+
+
+def split_cells(s: str, protect: bool) -> list[str]:
+    """Cells of a row without its outer pipes, read character by character."""
     cells: list[str] = []
     cur: list[str] = []
     in_code = False
@@ -182,10 +309,10 @@ def tokens_to_nodes(tokens: list, src: list[str], offset: int = 0) -> list[Node]
 
 
 def _paragraph(nodes: list[Node], src: list[str], a: int, b: int, depth: int, opens_item: bool, offset: int) -> None:
-    chunk = "\n".join(src[a:b])
-    if "<!--" in chunk:  # blank out comments, keeping the line count
-        chunk = _COMMENT_RE.sub(lambda m: "\n" * m.group(0).count("\n"), chunk)
-    lines = chunk.split("\n")
+    lines = src[a:b]
+    if any("<!--" in ln for ln in lines):  # blank out comments, keeping the line count
+        chunk = _COMMENT_RE.sub(lambda m: "\n" * m.group(0).count("\n"), "\n".join(lines))
+        lines = chunk.split("\n")
     pipe: list[str] = []
     pipe_start = 0
     first = True
@@ -199,7 +326,7 @@ def _paragraph(nodes: list[Node], src: list[str], a: int, b: int, depth: int, op
             bullet = ""
             body = _QUOTE_RE.sub("", raw) if raw.lstrip().startswith(">") else raw
         body = body.strip()
-        if not bullet and _is_pipe_line(body):
+        if not bullet and body[:1] == "|" and body.count("|") >= 2:  # _is_pipe_line(body)
             if not pipe:
                 pipe_start = lineno
             pipe.append(body)

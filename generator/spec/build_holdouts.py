@@ -15,6 +15,7 @@ SCENARIO_KINDS = ("SC", "SC-EC")
 CONTRACT_KINDS = ("IN", "OUT", "SIDE", "ERR")
 STEPS = ("setup", "execute", "verify", "cleanup")
 _SHELLS = ("bash", "sh", "shell", "console", "zsh", "")
+_YAML_KEYS_RE = re.compile(r"^\s*(scenario_id|priority|validates|authority)\s*:", re.M)
 
 
 def _yaml(text: str) -> tuple[Any, str, int]:
@@ -78,7 +79,7 @@ def _holdout(v: DocView, it: Item, diags: list[Diagnostic]) -> Holdout:
     ho = Holdout(id=it.id, title=strip_md(it.title), source=v.src(it.line), text=v.item_text(it))
     data: dict[str, Any] = {}
     for n in it.nodes:
-        if n.kind == "fence" and (n.info.lower().startswith("yaml") or n.info == "") and re.search(r"^\s*(scenario_id|priority|validates|authority)\s*:", n.text, re.M):
+        if n.kind == "fence" and (n.info.lower().startswith("yaml") or n.info == "") and _YAML_KEYS_RE.search(n.text):
             loaded, err, folded = _yaml(n.text)
             if err:
                 diags.append(Diagnostic(v.filename, n.line, f"{it.id}: YAML block cannot be read: {err}", "error", "parse"))

@@ -17,7 +17,7 @@ from typing import Any
 
 from generator.model import DOCUMENTS, Diagnostic, Document
 from generator.spec import chunks
-from generator.spec.blocks import parse_blocks
+from generator.spec.blocks import parse_tokens, tokens_to_nodes
 from generator.spec.chunks import ChunkIndex
 from generator.spec.records import norm_key, strip_md
 from generator.spec.view import DocView
@@ -162,16 +162,17 @@ def _parse_document(code: str, filename: str, data: bytes, prev: ChunkIndex | No
         res.diagnostics.append(Diagnostic(filename, 0, "document is empty", "error", "documents"))
         return res, None
     index = None
+    lines = text.split("\n")
     try:
         if not want_index:
-            nodes = parse_blocks(text)
+            nodes = tokens_to_nodes(parse_tokens(text), lines)  # parse_blocks(text), splitting once
         else:
             again = chunks.reparse(text, prev) if prev is not None else None
             nodes, index = again if again is not None else chunks.full_parse(text)
     except Exception as exc:  # markdown-it is tolerant; this is a last line of defence
         res.diagnostics.append(Diagnostic(filename, 0, f"cannot be parsed as markdown: {exc}", "error", "documents"))
         return res, None
-    view = DocView.build(code, filename, text, nodes)
+    view = DocView.build(code, filename, text, nodes, lines)
     doc.title, doc.component, doc.meta, doc.meta_line = parse_meta(view)
     for s in view.skipped:
         res.diagnostics.append(Diagnostic(filename, s.line, f"{s.id} is written as a {s.form} line while this document "

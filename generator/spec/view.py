@@ -13,6 +13,7 @@ from generator.model import Section, Source
 from generator.spec.blocks import Node
 from generator.spec.records import Item, Skipped, _read_fields, find_items
 
+_COMMENT_RE = re.compile(r"<!--.*?-->", re.DOTALL)
 _PRIORITY_RE = re.compile(r"\bP([0-3])\b")
 _STATUS_RE = re.compile(r"^\W*(OPEN|RESOLVED|ASSUMED|CLOSED|DEFERRED)\b", re.IGNORECASE)
 
@@ -42,8 +43,9 @@ class DocView:
     skipped: list[Skipped] = field(default_factory=list)
 
     @classmethod
-    def build(cls, code: str, filename: str, text: str, nodes: list[Node]) -> "DocView":
-        v = cls(code, filename, text.split("\n"), nodes)
+    def build(cls, code: str, filename: str, text: str, nodes: list[Node], lines: list[str] | None = None) -> "DocView":
+        """`lines`, when given, must be `text.split("\\n")` (saves splitting twice)."""
+        v = cls(code, filename, lines if lines is not None else text.split("\n"), nodes)
         v.items, v.skipped = find_items(nodes, code)
         return v
 
@@ -78,7 +80,9 @@ class DocView:
     def raw(self, start: int, end: int) -> str:
         """Source text of lines start..end (1-based, inclusive), comments removed."""
         text = "\n".join(self.lines[start - 1 : end])
-        return re.sub(r"<!--.*?-->", "", text, flags=re.DOTALL).strip("\n")
+        if "<!--" in text:
+            text = _COMMENT_RE.sub("", text)
+        return text.strip("\n")
 
     def node_end(self, n: Node) -> int:
         return max(n.end, n.line)
