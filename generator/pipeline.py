@@ -100,9 +100,14 @@ def check_dispatch_config(cfg: Config) -> None:
 
     where = f"{cfg.path}: " if cfg.path else ""
     try:
-        make_backend(cfg.dispatch)
         if cfg.dispatch.workspace == "worktree" and not cfg.dispatch.target_repo:
             raise UsageError('[dispatch] workspace = "worktree" needs target_repo')
+        program = make_backend(cfg.dispatch).program()
+        if program and not shutil.which(program):
+            hint = ("install Claude Code, put `claude` on PATH or set FACTORY_CLAUDE_PATH, or configure "
+                    '[dispatch] backend = "command"') if cfg.dispatch.backend == "claude" else \
+                "fix [dispatch] command = [...]"
+            raise UsageError(f"the agent program {program!r} ({cfg.dispatch.backend} backend) was not found; {hint}")
     except UsageError as exc:
         raise UsageError(f"{where}{exc}") from None
 

@@ -242,7 +242,8 @@ def test_status_and_approve_with_bad_ids(finished_run, capsys):
 
 
 def test_agent_that_cannot_start_is_named_once(tmp_path: Path, example_spec: Path, capsys):
-    write_config(tmp_path / "factory.toml", '[dispatch]\nbackend = "command"\ncommand = ["/no/such/agent"]\n'
+    # the program is only known per turn (a placeholder), so it fails at launch: not executable
+    write_config(tmp_path / "factory.toml", '[dispatch]\nbackend = "command"\ncommand = ["{handoff_path}"]\n'
                  "retries = 0\n")
     rc, _, err = cli(["run", "--spec-dir", str(example_spec), "--output-dir", "out"], tmp_path, capsys)
     assert rc == 1

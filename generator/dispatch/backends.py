@@ -61,6 +61,10 @@ class Backend:
     def argv(self, turn: Turn) -> list[str]:
         raise NotImplementedError
 
+    def program(self) -> str | None:
+        """The executable this backend starts, when it is known before a turn is built."""
+        return None
+
 
 class ClaudeBackend(Backend):
     name = "claude"
@@ -68,6 +72,9 @@ class ClaudeBackend(Backend):
     def __init__(self, extra_args: list[str] | None = None, exe: str | None = None):
         self.exe = exe or os.environ.get("FACTORY_CLAUDE_PATH") or shutil.which("claude") or "claude"
         self.extra = list(extra_args or [])
+
+    def program(self) -> str | None:
+        return self.exe
 
     def argv(self, turn: Turn) -> list[str]:
         argv = [self.exe, "-p", turn.message, "--output-format", "json", *self.extra]
@@ -88,6 +95,10 @@ class CommandBackend(Backend):
                     raise UsageError(f"[dispatch] command: unknown placeholder {{{name}}} "
                                      f"(known: {', '.join(PLACEHOLDERS)})")
         self.template = list(template)
+
+    def program(self) -> str | None:
+        first = self.template[0]
+        return None if _PLACEHOLDER_RE.search(first) else first
 
     def argv(self, turn: Turn) -> list[str]:
         values = turn.values()
