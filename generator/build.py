@@ -83,26 +83,17 @@ def compile_options(config: Config, spec_dir: Path, adversarial: str | None = No
 def load_valid(spec_dir: Path) -> ProductSpec:
     """Load and validate a spec; SpecError listing every problem when it FAILs."""
     from generator.spec import load_spec
+    from generator.validate import validate
 
     spec = load_spec(spec_dir)
-    problems: list[str]
-    result = None
-    try:
-        from generator.validate import validate
-    except ModuleNotFoundError:  # validator not installed: parse errors still refuse
-        problems = [str(d) for d in spec.diagnostics if d.severity == "error"]
-    else:
-        result = validate(spec)
-        if result.ok:
-            return spec
-        problems = [str(d) for d in result.diagnostics if d.severity == "error"]
-    if problems:
-        # diagnostics name a document of the spec: show them relative to it, like a compiler
-        lines = [p if p.startswith(str(spec_dir)) else f"{spec_dir}/{p}" for p in problems]
-        if result is not None:
-            lines += [f"check {c.check_name}: FAIL: {c.message}" for c in result.checks if c.status != "PASS"]
-        raise SpecError(f"{spec_dir}: validation FAIL, nothing written\n" + "\n".join(lines))
-    return spec
+    result = validate(spec)
+    if result.ok:
+        return spec
+    # diagnostics name a document of the spec: show them under it, like a compiler
+    lines = [p if p.startswith(str(spec_dir)) else f"{spec_dir}/{p}"
+             for p in (str(d) for d in result.diagnostics if d.severity == "error")]
+    lines += [f"check {c.check_name}: FAIL: {c.message}" for c in result.checks if c.status != "PASS"]
+    raise SpecError(f"{spec_dir}: validation FAIL, nothing written\n" + "\n".join(lines))
 
 
 def compile_checked(spec: ProductSpec, options) -> dict[str, bytes]:

@@ -23,6 +23,7 @@ from generator.config import Config
 from generator.errors import FactoryError
 from generator.incremental import IncrementalCompiler, write_changed
 from generator.model import DOCUMENTS
+from generator.places import inside
 
 _DOC_NAMES = frozenset(DOCUMENTS.values())
 
@@ -116,7 +117,7 @@ class WatchSession:
                 t.compiler.reset()
         count = 0
         for t in self.targets:
-            touched = templates_changed or any(_inside(p, t.spec_dir) for p in paths)
+            touched = templates_changed or any(inside(p, t.spec_dir) for p in paths)
             if not touched:
                 continue
             snap = settle(t.spec_dir, t.snapshot, wait_s)
@@ -207,14 +208,6 @@ def template_dirs(config: Config) -> list[Path]:
     if config.project.templates:
         dirs.append(config.resolve(config.project.templates))
     return dirs
-
-
-def _inside(p: Path, d: Path) -> bool:
-    try:
-        p.resolve().relative_to(d.resolve())
-        return True
-    except ValueError:
-        return False
 
 
 def _doc_order(names: list[str]) -> list[str]:

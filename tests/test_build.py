@@ -112,3 +112,18 @@ def test_a_thousand_and_ten_tasks_each_get_their_own_handoff(tmp_path):
         assert f"# {hid}: ".encode() in out[f"{hid}/{hid}_BUILDER_HANDOFF.md"]
         assert f"task {task.id} ".encode() in out[f"{hid}/{hid}_AGENT_PROMPT.md"]
     assert "H-FACTORY-1010" in {e["handoff_id"] for e in index.values()}
+
+
+def test_load_valid_refuses_a_fail_even_without_error_diagnostics(monkeypatch, example_spec):
+    """A failing check refuses the build by itself, whatever diagnostics came with it."""
+    import generator.validate as validate_mod
+    from generator.build import load_valid
+    from generator.errors import SpecError
+    from generator.model import CheckResult, ValidationResult
+
+    def failing(spec):
+        return ValidationResult("FAIL", str(spec.spec_dir), None, [CheckResult("some_check", "FAIL", "broken")])
+
+    monkeypatch.setattr(validate_mod, "validate", failing)
+    with pytest.raises(SpecError, match="check some_check: FAIL: broken"):
+        load_valid(example_spec)
