@@ -95,32 +95,30 @@ def _covered(spec: ProductSpec, attr: str) -> set[tuple]:
     return {id_key(x) for t in spec.tasks for x in getattr(t, attr)}
 
 
-def _scenarios_covered(spec: ProductSpec, diags: list[Diagnostic]) -> CheckResult:
-    name = "d2_scenarios_covered"
-    if not spec.scenarios:
-        return CheckResult(name, "FAIL", "D2 defines no scenarios" if spec.doc_present("D2") else "D2 is missing")
+def _coverage(spec: ProductSpec, diags: list[Diagnostic], name: str, items: list, attr: str,
+              doc: str, plural: str, verb: str, all_ok: str) -> CheckResult:
+    """Every D2 scenario / D4 contract must be named by some D8 task (no vacuous pass)."""
+    noun = plural.rstrip("s")
+    if not items:
+        return CheckResult(name, "FAIL", f"{doc} defines no {plural}" if spec.doc_present(doc) else f"{doc} is missing")
     if not spec.tasks:
-        return CheckResult(name, "FAIL", "D8 defines no tasks: no scenario is covered" if spec.doc_present("D8") else "D8 is missing")
-    done = _covered(spec, "scenarios")
-    miss = [s.id for s in spec.scenarios if id_key(s.id) not in done]
-    _uncovered(diags, spec.scenarios, miss, "is covered by no D8 task", name)
-    return _check(name, [f"D2 {i} not covered by any D8 task" for i in sort_ids(miss)],
-                  f"All {len(spec.scenarios)} D2 scenarios covered by D8 tasks",
-                  f"{len(miss)} of {len(spec.scenarios)} D2 scenario(s) not covered by any D8 task: {', '.join(sort_ids(miss))}")
+        return CheckResult(name, "FAIL", f"D8 defines no tasks: no {noun} is {verb}" if spec.doc_present("D8") else "D8 is missing")
+    done = _covered(spec, attr)
+    miss = [x.id for x in items if id_key(x.id) not in done]
+    _uncovered(diags, items, miss, f"is {verb} by no D8 task", name)
+    return _check(name, [f"{doc} {i} not {verb} by any D8 task" for i in sort_ids(miss)],
+                  all_ok.format(n=len(items)),
+                  f"{len(miss)} of {len(items)} {doc} {noun}(s) not {verb} by any D8 task: {', '.join(sort_ids(miss))}")
+
+
+def _scenarios_covered(spec: ProductSpec, diags: list[Diagnostic]) -> CheckResult:
+    return _coverage(spec, diags, "d2_scenarios_covered", spec.scenarios, "scenarios", "D2", "scenarios",
+                     "covered", "All {n} D2 scenarios covered by D8 tasks")
 
 
 def _contracts_covered(spec: ProductSpec, diags: list[Diagnostic]) -> CheckResult:
-    name = "d4_contracts_covered"
-    if not spec.contracts:
-        return CheckResult(name, "FAIL", "D4 defines no contracts" if spec.doc_present("D4") else "D4 is missing")
-    if not spec.tasks:
-        return CheckResult(name, "FAIL", "D8 defines no tasks: no contract is implemented" if spec.doc_present("D8") else "D8 is missing")
-    done = _covered(spec, "contracts")
-    miss = [c.id for c in spec.contracts if id_key(c.id) not in done]
-    _uncovered(diags, spec.contracts, miss, "is implemented by no D8 task", name)
-    return _check(name, [f"D4 {i} not implemented by any D8 task" for i in sort_ids(miss)],
-                  f"All {len(spec.contracts)} D4 contracts assigned to D8 tasks",
-                  f"{len(miss)} of {len(spec.contracts)} D4 contract(s) not implemented by any D8 task: {', '.join(sort_ids(miss))}")
+    return _coverage(spec, diags, "d4_contracts_covered", spec.contracts, "contracts", "D4", "contracts",
+                     "implemented", "All {n} D4 contracts assigned to D8 tasks")
 
 
 def _uncovered(diags: list[Diagnostic], items, miss: list[str], what: str, check: str) -> None:
