@@ -6,6 +6,7 @@ runs it, so interpreter start-up and imports are part of the figure.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import sys
@@ -27,14 +28,33 @@ def build_argv(p: Project) -> list[str]:
     return factory_argv("build", "--config", str(p.config))
 
 
+def settle() -> None:
+    """Flush the writeback a previous run left behind, so it is not charged to the next run."""
+    if hasattr(os, "sync"):
+        os.sync()
+
+
 def cold_build(p: Project, runs: int) -> Series:
+    """A build from nothing: no outputs and no `.factory-cache/` (so no stamp, no reuse of any kind)."""
+
     def wipe() -> None:
         shutil.rmtree(p.handoffs, ignore_errors=True)
+        shutil.rmtree(p.root / ".factory-cache", ignore_errors=True)
+        settle()
 
     def check(r) -> str:
         return "" if p.handoffs.is_dir() and any(p.handoffs.rglob("*")) else "build wrote no outputs"
 
     return repeat(build_argv(p), runs, before=wipe, check=check)
+
+
+def in_memory(p: Project, mem_root: Path) -> Project:
+    """A copy of the project (spec and factory.toml, no outputs) on a memory file system."""
+    dst = mem_root / p.root.name
+    shutil.rmtree(dst, ignore_errors=True)
+    shutil.copytree(p.spec, dst / "spec")
+    shutil.copy(p.config, dst / "factory.toml")
+    return Project(dst, dst / "factory.toml", dst / "spec", dst / "handoffs", p.tasks, p.scenarios)
 
 
 def noop_build(p: Project, runs: int) -> tuple[Series, int]:
@@ -92,6 +112,7 @@ def io_floor(p: Project, runs: int, scratch: Path) -> Series:
 
     def wipe() -> None:
         shutil.rmtree(dest, ignore_errors=True)
+        settle()
 
     argv = [sys.executable, str(HERE / "floor_copy.py"), str(p.spec), str(blob), str(dest)]
     return repeat(argv, runs, before=wipe)

@@ -13,6 +13,7 @@ and writes bench/results.toml and bench/results.md.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -35,7 +36,25 @@ def _optional(name: str):
         return None
 
 
-def measure_size(n: int, runs: int, tmp: Path, style: str) -> dict:
+def memory_dir(wanted: str) -> Path | None:
+    """A directory on a memory file system for the in-memory figures, or None."""
+    if wanted == "none":
+        return None
+    d = Path(wanted)
+    return d if d.is_dir() and os.access(d, os.W_OK) else None
+
+
+def measure_in_memory(p, runs: int, mem: Path, say) -> dict:
+    """Cold build and I/O floor with spec and outputs in memory: the disk taken out of both."""
+    with tempfile.TemporaryDirectory(prefix="factory-bench-", dir=mem) as d:
+        q = measures.in_memory(p, Path(d))
+        say("cold build in memory")
+        cold = measures.cold_build(q, runs)
+        say("read + write floor in memory")
+        return {"cold_build_mem": cold, "io_floor_mem": measures.io_floor(q, runs, Path(d))}
+
+
+def measure_size(n: int, runs: int, tmp: Path, style: str, mem: Path | None = None) -> dict:
     p = make_project(tmp / f"p{n}", n, style=style)
     row: dict = {"scenarios": p.scenarios}
     say = lambda what: print(f"  {n} tasks: {what}", file=sys.stderr, flush=True)  # noqa: E731
@@ -43,6 +62,8 @@ def measure_size(n: int, runs: int, tmp: Path, style: str) -> dict:
     row["validate"] = measures.validate(p, runs)
     say("cold build")
     row["cold_build"] = measures.cold_build(p, runs)
+    if mem is not None:
+        row.update(measure_in_memory(p, runs, mem, say))
     say("no-op build")
     row["noop_build"], row["noop_files"] = measures.noop_build(p, runs)
     say("read + write floor")
@@ -95,6 +116,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-profile", action="store_true")
     ap.add_argument("--budget", type=float, default=120.0,
                     help="seconds one measurement may spend before it stops repeating (default 120)")
+    ap.add_argument("--mem-dir", default="/dev/shm",
+                    help="memory file system for the in-memory cold build and floor ('none' to skip)")
     ap.add_argument("--out", type=Path, default=HERE / "results.toml")
     a = ap.parse_args(argv)
     sizes = [50, 500] if a.quick else [int(x) for x in a.sizes.split(",") if x.strip()]
@@ -105,7 +128,8 @@ def main(argv: list[str] | None = None) -> int:
         tmp = Path(tmpname)
         print("floor: start-up", file=sys.stderr, flush=True)
         floors = measures.startup_floors(runs)
-        rows = {n: measure_size(n, runs, tmp, a.style) for n in sizes}
+        mem = memory_dir(a.mem_dir)
+        rows = {n: measure_size(n, runs, tmp, a.style, mem) for n in sizes}
         biggest = tmp / f"p{max(sizes)}"
         print("import cost", file=sys.stderr, flush=True)
         imports = imports_check(biggest / "spec", biggest / "factory.toml")
