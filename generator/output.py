@@ -132,6 +132,19 @@ def _prune_dirs(out_dir: Path, removed: list[str]) -> None:
 
 
 def _staged(stage: Path, rels: list[str], wanted: Mapping[str, bytes]) -> None:
+    """Write `rels` under `stage`; a large tree is shared among forked workers, one run of paths each."""
+    from generator.parallel import fork_map, worker_count
+
+    workers = worker_count() if len(rels) >= PARALLEL_MIN_FILES else 1
+    bounds = [len(rels) * k // workers for k in range(workers + 1)]
+    fork_map(lambda k: _write_files(stage, rels[bounds[k]:bounds[k + 1]], wanted), range(workers))
+
+
+# Files below which one process writes faster than it could fork another.
+PARALLEL_MIN_FILES = 1000
+
+
+def _write_files(stage: Path, rels: list[str], wanted: Mapping[str, bytes]) -> None:
     """Write `rels` under `stage`, making each directory once (no fsync: renames order the writes)."""
     made: set[str] = set()
     for rel in rels:

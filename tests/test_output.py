@@ -109,3 +109,33 @@ def test_hand_edited_manifest_cannot_delete_outside(tmp_path):
     (out / MANIFEST).write_text("a.md\n../precious\n")
     write_tree(out, {"b.md": b"1\n"})
     assert (tmp_path / "precious").read_text() == "keep"
+
+
+def _many(n: int, tag: bytes) -> dict[str, bytes]:
+    return {f"H-{i // 5:04d}/f{i % 5}.md": tag + b" %d\n" % i for i in range(n)}
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_large_tree_written_by_workers_is_the_same_tree(tmp_path, monkeypatch, workers):
+    monkeypatch.setenv("FACTORY_WORKERS", workers)
+    files = _many(output.PARALLEL_MIN_FILES + 7, b"v1")
+    r = write_tree(tmp_path / "out", files)
+    assert len(r.written) == len(files) + 1
+    assert snapshot(tmp_path / "out") == {**files, MANIFEST: "".join(f"{k}\n" for k in sorted(files)).encode()}
+    files2 = {**files, **_many(20, b"v2")}
+    r2 = write_tree(tmp_path / "out", files2)
+    assert len(r2.written) == 20 and snapshot(tmp_path / "out")["H-0000/f0.md"] == b"v2 0\n"
+
+
+def test_a_write_failing_in_a_worker_changes_nothing(tmp_path, monkeypatch):
+    monkeypatch.setenv("FACTORY_WORKERS", "2")
+    out = tmp_path / "out"
+    write_tree(out, {"keep.md": b"k\n"})
+    before = snapshot(out)
+    bad = _many(output.PARALLEL_MIN_FILES + 7, b"v1")
+    bad["zz"] = b"a file\n"
+    bad["zz/under-a-file.md"] = b"cannot be\n"  # last in order: in the worker's share
+    with pytest.raises(FactoryError, match="nothing changed"):
+        write_tree(out, bad)
+    assert snapshot(out) == before
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no staging left behind
