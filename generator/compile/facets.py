@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterable
 
 from generator.compile.tomlout import dumps
-from generator.compile.inputs import TaskInputs, handoff_id, one_line, src
+from generator.compile.inputs import TaskInputs, handoff_id, inputs_repr, one_line, src
 from generator.compile.questions import Question
 from generator.model import BUILDER_VISIBLE_DOCS, ProductSpec
 from generator.compile.inputs import key_of as id_key
@@ -44,7 +44,7 @@ _dump = dumps
 
 def inputs_digest(t: TaskInputs) -> str:
     """Digest of everything a task's outputs are computed from."""
-    return "sha256:" + hashlib.sha256(repr(t).encode("utf-8")).hexdigest()
+    return "sha256:" + hashlib.sha256(inputs_repr(t).encode("utf-8")).hexdigest()
 
 
 def spec_digest(spec: ProductSpec) -> str:

@@ -1,0 +1,131 @@
+"""The compile core's shortcuts give exactly what their plain definitions give (no timings here)."""
+
+from __future__ import annotations
+
+import random
+from json.encoder import encode_basestring
+
+import pytest
+
+from generator.compile.tomlout import dumps
+
+
+def _plain_string(v: str) -> str:
+    return encode_basestring(v).replace("\x7f", "\\u007f")
+
+
+def _plain_value(v) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, str):
+        return _plain_string(v)
+    if isinstance(v, (list, tuple)):
+        items = [_plain_value(x) for x in v]
+        if len(items) <= 1:
+            return f"[{', '.join(items)}]"
+        return "[\n" + "".join(f"    {x},\n" for x in items) + "]"
+    raise TypeError(f"cannot write {type(v).__name__} to a facet")
+
+
+def _plain_split(d: dict):
+    pairs, tables, aots = [], [], []
+    for k, v in d.items():
+        if type(v) is dict:
+            tables.append((k, v))
+        elif isinstance(v, list) and v and all(isinstance(x, dict) for x in v):
+            aots.append((k, v))
+        else:
+            if isinstance(v, dict):
+                tables.append((k, v))
+            pairs.append(f"{k} = {_plain_value(v)}")
+    return pairs, tables, aots
+
+
+def plain_dumps(doc: dict) -> bytes:
+    lines, tables, aots = _plain_split(doc)
+    for k, v in tables:
+        lines += ["", f"[{k}]", *_plain_split(v)[0]]
+    for k, v in aots:
+        for row in v:
+            lines += ["", f"[[{k}]]", *_plain_split(row)[0]]
+    return ("\n".join(lines).strip("\n") + "\n").encode("utf-8")
+
+
+class _Str(str):
+    pass
+
+
+class _Dict(dict):
+    pass
+
+
+def _random_doc(rnd: random.Random, depth: int = 0) -> dict:
+    def leaf():
+        return rnd.choice(["", "a", "b\x7f", 'q"\\', "ü\n\t", "\x00", _Str("s\x7f"), 0, 7, -3, True, False])
+
+    def value():
+        r = rnd.random()
+        if r < 0.4:
+            return leaf()
+        if r < 0.7:
+            return rnd.choice([list, tuple])(leaf() for _ in range(rnd.randint(0, 4)))
+        if r < 0.75:
+            return [rnd.choice(["x", "y\x7f"]), [leaf(), leaf()]]
+        if depth < 1 and r < 0.85:
+            return rnd.choice([dict, _Dict])(_random_doc(rnd, depth + 1))
+        if depth < 1:
+            return [_random_doc(rnd, depth + 1) for _ in range(rnd.randint(1, 3))]
+        return leaf()
+
+    return {f"k{i}": value() for i in range(rnd.randint(0, 6))}
+
+
+def test_dumps_matches_its_plain_definition():
+    rnd = random.Random(5)
+    for _ in range(5000):
+        doc = _random_doc(rnd)
+        try:
+            want = plain_dumps(doc)
+        except TypeError:
+            with pytest.raises(TypeError):
+                dumps(doc)
+            continue
+        assert dumps(doc) == want, doc
+
+
+def test_dumps_refuses_what_toml_facets_never_hold():
+    for bad in ({"x": 1.5}, {"x": ["a", 1.5]}, {"x": [{"a": 1}, "b"]}, {"t": {"x": None}}):
+        with pytest.raises(TypeError):
+            dumps(bad)
+
+
+def _all_inputs(spec):
+    from generator.compile.inputs import SpecIndex, task_inputs
+
+    ix = SpecIndex(spec)
+    return [task_inputs(spec, t, ix) for t in spec.tasks]
+
+
+@pytest.fixture(scope="module")
+def synthetic_spec(tmp_path_factory):
+    from synth import generate_spec
+
+    from generator.spec import load_spec
+
+    d = tmp_path_factory.mktemp("synth") / "spec"
+    generate_spec(d, tasks=40, style="full", seed=3)
+    return load_spec(d)
+
+
+def test_inputs_repr_is_the_dataclass_repr(synthetic_spec):
+    from conftest import EXAMPLE_SPEC
+
+    from generator.compile.inputs import inputs_repr
+    from generator.spec import load_spec
+
+    for spec in (load_spec(EXAMPLE_SPEC), synthetic_spec):
+        inputs = _all_inputs(spec)
+        assert [inputs_repr(t) for t in inputs] == [repr(t) for t in inputs]
+        assert [inputs_repr(t) for t in inputs] == [repr(t) for t in inputs]  # again, from the remembered parts
