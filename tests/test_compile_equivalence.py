@@ -129,3 +129,16 @@ def test_inputs_repr_is_the_dataclass_repr(synthetic_spec):
         inputs = _all_inputs(spec)
         assert [inputs_repr(t) for t in inputs] == [repr(t) for t in inputs]
         assert [inputs_repr(t) for t in inputs] == [repr(t) for t in inputs]  # again, from the remembered parts
+
+
+def test_aot_block_is_one_row_of_dumps():
+    from generator.compile.tomlout import aot_block
+
+    rnd = random.Random(6)
+    for _ in range(3000):
+        row = _random_doc(rnd)
+        try:
+            want = plain_dumps({"row": [row]}).decode("utf-8").rstrip("\n")
+        except TypeError:
+            continue
+        assert aot_block("row", row) == want, row

@@ -17,7 +17,7 @@ from generator.compile import facets
 from generator.compile.inputs import _REPRS, SpecIndex, TaskInputs, handoff_id, task_inputs, task_scope
 from generator.compile.questions import ADVERSARIAL_SETS, Question, minimum_tests, questions
 from generator.compile.sections import _MEMO, SECTIONS, handoff_items, section_sources, tool_rule_text
-from generator.compile.templating import ANSWERS, HANDOFF, PROMPT, places, render
+from generator.compile.templating import ANSWERS, HANDOFF, PROMPT, places, render, with_blocks
 from generator.errors import SpecError
 from generator.model import DOCUMENTS, ProductSpec
 
@@ -94,12 +94,13 @@ def compile_task(t: TaskInputs, options: CompileOptions) -> dict[str, bytes]:
 def prompt_items(qs: list[Question], rules: list[str]) -> dict:
     """The prompt's and the expected answers' numbered lines, formatted once here
     rather than item by item in the templates (their wording is the templates')."""
-    return {
+    items = {
         "rules": [f"{n}. {r}" for n, r in enumerate(rules, 1)],
         "verification": [f"{q.number}. {q.text}" for q in qs if q.number <= 10],
         "adversarial": [f"{q.number}. {q.text}" for q in qs if q.number > 10],
         "answers": [(q, "\n".join([f"- {a}" for a in q.answer]), places(q.sources) if q.sources else "") for q in qs],
     }
+    return with_blocks(items, ("rules", "verification", "adversarial"))
 
 
 def mandatory_rules(t: TaskInputs) -> list[str]:

@@ -12,7 +12,7 @@ import hashlib
 import json
 from collections.abc import Iterable
 
-from generator.compile.tomlout import dumps
+from generator.compile.tomlout import aot_block, dumps
 from generator.compile.inputs import TaskInputs, handoff_id, inputs_repr, one_line, src
 from generator.compile.questions import Question
 from generator.model import BUILDER_VISIBLE_DOCS, ProductSpec
@@ -100,7 +100,7 @@ def prompt_toml(t: TaskInputs, qs: list[Question], contract_version: str, advers
     )
     doc.add(
         "question",
-        _aot({"number": q.number, "category": q.category, "text": q.text, "sources": list(q.sources)} for q in qs),
+        [{"number": q.number, "category": q.category, "text": q.text, "sources": list(q.sources)} for q in qs],
     )
     return _dump(doc)
 
@@ -162,7 +162,7 @@ class _Rows:
         if b is None:
             b = self.old.get(k)
             if b is None:
-                b = _dump({self.key: [_table(**row)]}).decode("utf-8").rstrip("\n")
+                b = aot_block(self.key, row)
             self.new[k] = b
         return b
 

@@ -51,6 +51,16 @@ def _places(sources: tuple) -> str:
     return "; ".join(f"{d}:{', '.join(ls)}" if ls else d for d, ls in groups.items())
 
 
+def with_blocks(items: dict, names: tuple[str, ...]) -> dict:
+    """Add `<name>_text` for each list of lines: the lines as one block, each ending
+    in a newline, so the default templates print a list with one expression
+    (`{{ items.articles_text }}{##}`) rather than a loop of two outputs per line."""
+    for name in names:
+        lines = items[name]
+        items[f"{name}_text"] = "\n".join(lines) + "\n" if lines else ""
+    return items
+
+
 def test_name(ident: str, title: str) -> str:
     name = slug(f"{ident} {title}")[:60].rstrip("_")
     return f"test_{name}"

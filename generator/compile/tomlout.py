@@ -99,3 +99,8 @@ def dumps(doc: dict[str, Any]) -> bytes:
         for row in v:
             lines += ["", f"[[{k}]]", *_pairs(row)]
     return ("\n".join(lines).strip("\n") + "\n").encode("utf-8")
+
+
+def aot_block(key: str, row: dict[str, Any]) -> str:
+    """One `[[key]]` row as text without a final newline: `dumps({key: [row]})`, stripped."""
+    return "\n".join([f"[[{key}]]", *_split(row)[0]])
