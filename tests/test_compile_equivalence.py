@@ -142,3 +142,31 @@ def test_aot_block_is_one_row_of_dumps():
         except TypeError:
             continue
         assert aot_block("row", row) == want, row
+
+
+_TEXT_ALPHABET = ["a", "B", " ", "  ", "\t", "\n", "\r", "\x0b", "\x1c", "\x85", "\u2028", "\xa0", "\u3000", "—", "Art", "ART.", "art", "icles", " 3", "-5", " and 7", "ſ", "K", "ı", "İ", "p", "part 3", "_"]
+
+
+def _texts(n: int, seed: int):
+    rnd = random.Random(seed)
+    for _ in range(n):
+        yield "".join(rnd.choice(_TEXT_ALPHABET) for _ in range(rnd.randint(0, 14)))
+
+
+def test_one_line_collapses_whitespace_like_the_regex():
+    import re
+
+    from generator.compile.inputs import one_line
+
+    for text in [*_texts(20000, 7), "", None]:
+        assert one_line.__wrapped__(text) == re.sub(r"\s+", " ", text or "").strip(), repr(text)
+
+
+def test_article_numbers_skip_only_texts_without_a_match():
+    from generator.compile.inputs import _ARTICLE_RE, _article_numbers
+
+    for text in _texts(20000, 8):
+        if not _ARTICLE_RE.search(text):
+            assert _article_numbers(text) == set()
+        else:
+            assert _article_numbers(text), repr(text)

@@ -23,8 +23,10 @@ key_of = norm_id
 
 _TASK_NUM_RE = re.compile(r"^T-(\d+)([A-Za-z]*)$")
 _ARTICLE_RE = re.compile(r"\bArt(?:icles?|\.)?\s+(\d+(?:\s*(?:,|and|&|-|–|through)\s*\d+)*)", re.IGNORECASE)
-_WS_RE = re.compile(r"\s+")
 _FILE_WORD_RE = re.compile(r"[\w./-]+\.\w+")
+# What any _ARTICLE_RE match leaves in the lower-cased text: "art" after a
+# non-word character, then "i" (or a dotless i) of "icle", a "." or a space.
+_ARTICLE_HINT_RE = re.compile(r"(?<!\w)art[iı.\s]")
 
 
 def handoff_id(task_id: str) -> str:
@@ -38,7 +40,7 @@ def handoff_id(task_id: str) -> str:
 @lru_cache(maxsize=1 << 17)
 def one_line(text: str) -> str:
     """Collapse a spec value to one line so each item renders on one line (memoised: rebuilds repeat values)."""
-    return _WS_RE.sub(" ", text or "").strip()
+    return " ".join(text.split()) if text else ""  # str.split and re's \s agree on what whitespace is
 
 
 def src(source: Source | None, fallback: str = "") -> str:
@@ -226,6 +228,8 @@ def _section_source(spec: ProductSpec, sections: list[Section], doc: str, *words
 
 def _article_numbers(text: str) -> set[int]:
     out: set[int] = set()
+    if not _ARTICLE_HINT_RE.search(text.lower()):  # no match possible; the case-blind scan costs more
+        return out
     for m in _ARTICLE_RE.finditer(text):
         nums = [int(n) for n in re.findall(r"\d+", m.group(1))]
         if re.search(r"-|–|through", m.group(1)) and len(nums) == 2 and 0 <= nums[1] - nums[0] < 50:

@@ -32,12 +32,12 @@ def _ids(refs: tuple[Ref, ...] | tuple[str, ...]) -> str:
 
 
 def _srcs(*groups) -> tuple[str, ...]:
-    seen: list[str] = []
+    seen: dict[str, None] = {}  # first mention wins, in order
     for g in groups:
         for r in g:
-            s = r.source if isinstance(r, Ref) else r
-            if s and s not in seen:
-                seen.append(s)
+            s = r.source if r.__class__ is Ref or isinstance(r, Ref) else r
+            if s:
+                seen[s] = None
     return tuple(seen)
 
 

@@ -24,17 +24,20 @@ SECTIONS: tuple[tuple[str, str], ...] = (
 
 
 def _s(*groups) -> tuple[str, ...]:
-    out: list[str] = []
+    out: dict[str, None] = {}  # first mention wins, in order
     for g in groups:
         for r in g:
-            if isinstance(r, Piece):
+            c = r.__class__
+            if c is Ref:
+                s = r.source
+            elif c is Piece or isinstance(r, Piece):
                 s = r.source if r.text.strip() else ""
             elif isinstance(r, Ref):
                 s = r.source
             else:
                 s = r
-            if s and s not in out:
-                out.append(s)
+            if s:
+                out[s] = None
     return tuple(out)
 
 
