@@ -151,12 +151,15 @@ class _Rows:
     under the row's values, so a rebuild after an edit renders only the new rows.
     The concatenation equals `dumps({key: rows})`."""
 
-    def __init__(self, key: str, cache: dict | None):
+    def __init__(self, key: str, cache: dict | None, remember: bool = True):
         self.key = key
         self.old = cache or {}
         self.new: dict = {}
+        self.remember = remember  # False: nobody keeps the blocks, so skip keying them
 
     def block(self, row: dict) -> str:
+        if not self.remember:
+            return aot_block(self.key, row)
         k = tuple([v if v.__class__ is not list else tuple(v) for v in row.values()])
         b = self.new.get(k)
         if b is None:
@@ -207,7 +210,7 @@ def spec_facets(spec: ProductSpec, source_label: str, entities_of, cache: dict |
 
     def rows_of(name: str, key: str, rows) -> None:
         def build(row_cache):
-            r = _Rows(key, row_cache)
+            r = _Rows(key, row_cache, remember=cache is not None)
             data = r.dumps(rows())
             new[("rows", name)] = r.new
             return data

@@ -89,6 +89,16 @@ def environment(overlay: str = ""):
     return env
 
 
+@lru_cache(maxsize=64)
+def _globals(template) -> dict:
+    """A template's globals as a plain dict, merged into each render's variables.
+
+    `Template.render` merges them from a ChainMap on every call, which costs
+    more than the short templates' own work; the result is the same mapping.
+    """
+    return dict(template.globals)
+
+
 def normalise(text: str) -> str:
     """LF, no trailing spaces, at most one blank line in a row, one final newline."""
     if "\r" in text:
@@ -105,7 +115,8 @@ def render(name: str, overlay: str = "", **context) -> bytes:
 
     try:
         template = environment(overlay).get_template(name)
-        return normalise(template.render(**context)).encode("utf-8")
+        ctx = template.new_context({**_globals(template), **context}, shared=True)
+        return normalise(template.environment.concat(template.root_render_func(ctx))).encode("utf-8")
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(f"{exc.filename or exc.name}:{exc.lineno}: {exc.message}") from None
     except jinja2.TemplateNotFound as exc:
