@@ -26,9 +26,10 @@ _ARTICLE_RE = re.compile(r"\bArt(?:icles?|\.)?\s+(\d+(?:\s*(?:,|and|&|-|–|thro
 _FILE_WORD_RE = re.compile(r"[\w./-]+\.\w+")
 # What any _ARTICLE_RE match leaves in the lower-cased text: "art" after a
 # non-word character, then "i" (or a dotless i) of "icle", a "." or a space.
-_ARTICLE_HINT_RE = re.compile(r"(?<!\w)art[iı.\s]")
+_ARTICLE_HINT_RE = re.compile(r"art(?<!\wart)[iı.\s]")  # the literal first: found by fast search
 
 
+@lru_cache(maxsize=1 << 14)
 def handoff_id(task_id: str) -> str:
     """H-FACTORY-NNN from the task's own number: T-7 → H-FACTORY-007, T-1000 → H-FACTORY-1000."""
     m = _TASK_NUM_RE.match(task_id.strip())
@@ -200,7 +201,7 @@ if tuple(tuple(f.name for f in fields(c)) for c in (Ref, Piece, TaskInputs)) != 
 
 
 def _pairs(*items: tuple[str, str]) -> tuple[tuple[str, str], ...]:
-    return tuple((k, one_line(v)) for k, v in items if v and v.strip())
+    return tuple([(k, line) for k, v in items if v and (line := one_line(v))])  # blank values dropped
 
 
 def _task_text(task: Task) -> str:
@@ -374,7 +375,7 @@ def _shared_refs(ix: SpecIndex) -> dict:
 
 def _scenario_ref(s) -> Ref:
     fields = _pairs(("priority", s.priority), ("given", s.given), ("when", s.when), ("then", s.then))
-    fields += tuple(("and", one_line(a)) for a in s.and_ if a.strip())
+    fields += tuple([("and", line) for a in s.and_ if (line := one_line(a))])
     fields += _pairs(("testing", s.testing_approach), ("kind", s.kind))
     return Ref("scenario", s.id, one_line(s.title), src(s.source), fields)
 
