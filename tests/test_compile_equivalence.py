@@ -170,3 +170,38 @@ def test_article_numbers_skip_only_texts_without_a_match():
             assert _article_numbers(text) == set()
         else:
             assert _article_numbers(text), repr(text)
+
+
+def _loop_spelling(template: str) -> str:
+    """The default template as an overlay would write it: a loop per list, attribute lookups."""
+    import re
+
+    text = re.sub(
+        r'^\{\{ items\["(\w+)_text"\] \}\}\{##\}$',
+        lambda m: "{%% for text in items.%s %%}\n{{ text }}\n{%% endfor %%}" % m.group(1),
+        template,
+        flags=re.M,
+    )
+    text = re.sub(r'items\["piece"\]\["(\w+)"\]', r't.piece("\1")', text)
+    while '["' in text:
+        text = re.sub(r'(\w+)\["(\w+)"\]', r"\1.\2", text)
+    return text
+
+
+def test_overlay_templates_with_per_line_loops_give_the_same_bytes(tmp_path, synthetic_spec):
+    """The per-line lists stay in the context: an overlay that loops over them matches the defaults."""
+    from conftest import EXAMPLE_SPEC
+
+    from generator.compile import CompileOptions, compile_spec
+    from generator.compile.templating import default_dir, environment
+    from generator.spec import load_spec
+
+    for p in default_dir().glob("*.j2"):
+        looped = _loop_spelling(p.read_text(encoding="utf-8"))
+        assert "_text" not in looped and '["' not in looped, p.name
+        (tmp_path / p.name).write_text(looped, encoding="utf-8")
+    try:
+        for spec in (load_spec(EXAMPLE_SPEC), synthetic_spec):
+            assert compile_spec(spec, CompileOptions(templates=str(tmp_path))) == compile_spec(spec, CompileOptions())
+    finally:
+        environment.cache_clear()
