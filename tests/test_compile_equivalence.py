@@ -205,3 +205,30 @@ def test_overlay_templates_with_per_line_loops_give_the_same_bytes(tmp_path, syn
             assert compile_spec(spec, CompileOptions(templates=str(tmp_path))) == compile_spec(spec, CompileOptions())
     finally:
         environment.cache_clear()
+
+
+def test_prompt_toml_rows_match_dumps(synthetic_spec):
+    from conftest import EXAMPLE_SPEC
+
+    from generator.compile.facets import _Doc, _table, handoff_path, prompt_toml
+    from generator.compile.inputs import handoff_id
+    from generator.compile.questions import questions
+    from generator.spec import load_spec
+
+    def plain(t, qs, version, adversarial, digest):
+        hid = handoff_id(t.task.id)
+        doc = _Doc(handoff_id=hid, task_id=t.task.id, contract_version=version, adversarial=adversarial, inputs_digest=digest)
+        doc["paths"] = _table(
+            handoff=handoff_path(hid, "BUILDER_HANDOFF"),
+            prompt=handoff_path(hid, "AGENT_PROMPT"),
+            answers=handoff_path(hid, "EXPECTED_ANSWERS"),
+        )
+        doc["question"] = [{"number": q.number, "category": q.category, "text": q.text, "sources": list(q.sources)} for q in qs]
+        return plain_dumps(doc)
+
+    for spec in (load_spec(EXAMPLE_SPEC), synthetic_spec):
+        for t in _all_inputs(spec):
+            for kind in ("genesis", "infrastructure"):
+                qs = questions(t, kind)
+                assert prompt_toml(t, qs, "1.2.0", kind, "sha256:x") == plain(t, qs, "1.2.0", kind, "sha256:x")
+            assert prompt_toml(t, [], "1.2.0", kind, "d") == plain(t, [], "1.2.0", kind, "d")

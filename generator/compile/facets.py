@@ -12,7 +12,7 @@ import hashlib
 import json
 from collections.abc import Iterable
 
-from generator.compile.tomlout import aot_block, dumps
+from generator.compile.tomlout import _value, aot_block, dumps
 from generator.compile.inputs import TaskInputs, handoff_id, inputs_repr, one_line, src
 from generator.compile.questions import Question
 from generator.model import BUILDER_VISIBLE_DOCS, ProductSpec
@@ -98,11 +98,19 @@ def prompt_toml(t: TaskInputs, qs: list[Question], contract_version: str, advers
             answers=handoff_path(hid, "EXPECTED_ANSWERS"),
         ),
     )
-    doc.add(
-        "question",
-        [{"number": q.number, "category": q.category, "text": q.text, "sources": list(q.sources)} for q in qs],
+    if not qs:
+        doc.add("question", [])
+        return _dump(doc)
+    rows = "\n\n".join([_question_row(q) for q in qs])  # the [[question]] rows come last
+    return _dump(doc) + f"\n{rows}\n".encode("utf-8")
+
+
+def _question_row(q: Question) -> str:
+    """One [[question]] row, as `dumps` writes {number, category, text, sources}."""
+    return (
+        f"[[question]]\nnumber = {_value(q.number)}\ncategory = {_value(q.category)}\n"
+        f"text = {_value(q.text)}\nsources = {_value(list(q.sources))}"
     )
-    return _dump(doc)
 
 
 def index_json(spec: ProductSpec) -> bytes:
