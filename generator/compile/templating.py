@@ -54,7 +54,8 @@ def _places(sources: tuple) -> str:
 def with_blocks(items: dict, names: tuple[str, ...]) -> dict:
     """Add `<name>_text` for each list of lines: the lines as one block, each ending
     in a newline, so the default templates print a list with one expression
-    (`{{ items.articles_text }}{##}`) rather than a loop of two outputs per line."""
+    (`{{ items["articles_text"] }}{##}`, the comment taking the line's own newline)
+    rather than a loop of two outputs per line. The lists stay for overlays."""
     for name in names:
         lines = items[name]
         items[f"{name}_text"] = "\n".join(lines) + "\n" if lines else ""
