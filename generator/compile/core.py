@@ -8,13 +8,16 @@ sit at the edge.
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from generator.compile import facets
-from generator.compile.inputs import SpecIndex, TaskInputs, handoff_id, task_inputs, task_scope
+from generator.compile.inputs import _REPRS, SpecIndex, TaskInputs, handoff_id, task_inputs, task_scope
 from generator.compile.questions import ADVERSARIAL_SETS, Question, minimum_tests, questions
-from generator.compile.sections import SECTIONS, handoff_items, section_sources, tool_rule_text
-from generator.compile.templating import ANSWERS, HANDOFF, PROMPT, places, render
+from generator.compile.sections import _MEMO, SECTIONS, handoff_items, section_sources, tool_rule_text
+from generator.compile.templating import ANSWERS, HANDOFF, PROMPT, places, render, with_blocks
 from generator.errors import SpecError
 from generator.model import DOCUMENTS, ProductSpec
 
@@ -91,12 +94,13 @@ def compile_task(t: TaskInputs, options: CompileOptions) -> dict[str, bytes]:
 def prompt_items(qs: list[Question], rules: list[str]) -> dict:
     """The prompt's and the expected answers' numbered lines, formatted once here
     rather than item by item in the templates (their wording is the templates')."""
-    return {
+    items = {
         "rules": [f"{n}. {r}" for n, r in enumerate(rules, 1)],
         "verification": [f"{q.number}. {q.text}" for q in qs if q.number <= 10],
         "adversarial": [f"{q.number}. {q.text}" for q in qs if q.number > 10],
         "answers": [(q, "\n".join([f"- {a}" for a in q.answer]), places(q.sources) if q.sources else "") for q in qs],
     }
+    return with_blocks(items, ("rules", "verification", "adversarial"))
 
 
 def mandatory_rules(t: TaskInputs) -> list[str]:
@@ -139,10 +143,46 @@ def compile_shared(spec: ProductSpec, options: CompileOptions, index: SpecIndex 
     return out
 
 
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Hold off Python's cycle collector for a compile, then restore it.
+
+    A compile allocates many long-lived objects (inputs, lines, digests) and
+    no garbage cycles, so the collector only ever finds nothing; each of its
+    full passes, though, walks the whole parsed spec.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def compile_spec(spec: ProductSpec, options: CompileOptions | None = None) -> dict[str, bytes]:
     """Every output of a spec, keyed by POSIX path relative to `handoffs/<spec>/`."""
     options = options or CompileOptions()
     check_ids(spec)
+    with collector_paused():
+        try:
+            return _compile_all(spec, options)
+        finally:
+            forget_shared_items()
+
+
+def forget_shared_items() -> None:
+    """Drop the per-build memos of formatted items (keyed by object identity).
+
+    They only pay within one build, since every build makes new items, and
+    dropping them before the collector resumes spares it walking them.
+    """
+    _REPRS.clear()
+    _MEMO.clear()
+
+
+def _compile_all(spec: ProductSpec, options: CompileOptions) -> dict[str, bytes]:
     ix = SpecIndex(spec)
     out: dict[str, bytes] = {}
     for task in spec.tasks:

@@ -12,8 +12,8 @@ import hashlib
 import json
 from collections.abc import Iterable
 
-from generator.compile.tomlout import dumps
-from generator.compile.inputs import TaskInputs, handoff_id, one_line, src
+from generator.compile.tomlout import _value, aot_block, dumps
+from generator.compile.inputs import TaskInputs, handoff_id, inputs_repr, one_line, src
 from generator.compile.questions import Question
 from generator.model import BUILDER_VISIBLE_DOCS, ProductSpec
 from generator.compile.inputs import key_of as id_key
@@ -44,7 +44,7 @@ _dump = dumps
 
 def inputs_digest(t: TaskInputs) -> str:
     """Digest of everything a task's outputs are computed from."""
-    return "sha256:" + hashlib.sha256(repr(t).encode("utf-8")).hexdigest()
+    return "sha256:" + hashlib.sha256(inputs_repr(t).encode("utf-8")).hexdigest()
 
 
 def spec_digest(spec: ProductSpec) -> str:
@@ -98,11 +98,19 @@ def prompt_toml(t: TaskInputs, qs: list[Question], contract_version: str, advers
             answers=handoff_path(hid, "EXPECTED_ANSWERS"),
         ),
     )
-    doc.add(
-        "question",
-        _aot({"number": q.number, "category": q.category, "text": q.text, "sources": list(q.sources)} for q in qs),
+    if not qs:
+        doc.add("question", [])
+        return _dump(doc)
+    rows = "\n\n".join([_question_row(q) for q in qs])  # the [[question]] rows come last
+    return _dump(doc) + f"\n{rows}\n".encode("utf-8")
+
+
+def _question_row(q: Question) -> str:
+    """One [[question]] row, as `dumps` writes {number, category, text, sources}."""
+    return (
+        f"[[question]]\nnumber = {_value(q.number)}\ncategory = {_value(q.category)}\n"
+        f"text = {_value(q.text)}\nsources = {_value(list(q.sources))}"
     )
-    return _dump(doc)
 
 
 def index_json(spec: ProductSpec) -> bytes:
@@ -151,18 +159,21 @@ class _Rows:
     under the row's values, so a rebuild after an edit renders only the new rows.
     The concatenation equals `dumps({key: rows})`."""
 
-    def __init__(self, key: str, cache: dict | None):
+    def __init__(self, key: str, cache: dict | None, remember: bool = True):
         self.key = key
         self.old = cache or {}
         self.new: dict = {}
+        self.remember = remember  # False: nobody keeps the blocks, so skip keying them
 
     def block(self, row: dict) -> str:
+        if not self.remember:
+            return aot_block(self.key, row)
         k = tuple([v if v.__class__ is not list else tuple(v) for v in row.values()])
         b = self.new.get(k)
         if b is None:
             b = self.old.get(k)
             if b is None:
-                b = _dump({self.key: [_table(**row)]}).decode("utf-8").rstrip("\n")
+                b = aot_block(self.key, row)
             self.new[k] = b
         return b
 
@@ -207,7 +218,7 @@ def spec_facets(spec: ProductSpec, source_label: str, entities_of, cache: dict |
 
     def rows_of(name: str, key: str, rows) -> None:
         def build(row_cache):
-            r = _Rows(key, row_cache)
+            r = _Rows(key, row_cache, remember=cache is not None)
             data = r.dumps(rows())
             new[("rows", name)] = r.new
             return data

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import lru_cache
 
 from generator.model import ProductSpec, Section, Source, Task
@@ -23,10 +23,13 @@ key_of = norm_id
 
 _TASK_NUM_RE = re.compile(r"^T-(\d+)([A-Za-z]*)$")
 _ARTICLE_RE = re.compile(r"\bArt(?:icles?|\.)?\s+(\d+(?:\s*(?:,|and|&|-|–|through)\s*\d+)*)", re.IGNORECASE)
-_WS_RE = re.compile(r"\s+")
 _FILE_WORD_RE = re.compile(r"[\w./-]+\.\w+")
+# What any _ARTICLE_RE match leaves in the lower-cased text: "art" after a
+# non-word character, then "i" (or a dotless i) of "icle", a "." or a space.
+_ARTICLE_HINT_RE = re.compile(r"art(?<!\wart)[iı.\s]")  # the literal first: found by fast search
 
 
+@lru_cache(maxsize=1 << 14)
 def handoff_id(task_id: str) -> str:
     """H-FACTORY-NNN from the task's own number: T-7 → H-FACTORY-007, T-1000 → H-FACTORY-1000."""
     m = _TASK_NUM_RE.match(task_id.strip())
@@ -38,7 +41,7 @@ def handoff_id(task_id: str) -> str:
 @lru_cache(maxsize=1 << 17)
 def one_line(text: str) -> str:
     """Collapse a spec value to one line so each item renders on one line (memoised: rebuilds repeat values)."""
-    return _WS_RE.sub(" ", text or "").strip()
+    return " ".join(text.split()) if text else ""  # str.split and re's \s agree on what whitespace is
 
 
 def src(source: Source | None, fallback: str = "") -> str:
@@ -112,8 +115,93 @@ class TaskInputs:
         return None
 
 
+# --- repr(TaskInputs), for the inputs digest ---------------------------------------
+#
+# The digest hashes `repr(t)`. Most of a task's Refs and Pieces (articles,
+# boundaries, plan sections …) are the same objects in every task, so their
+# reprs are remembered by identity instead of being rebuilt per task. The
+# f-strings below spell out the dataclass reprs field by field; a test holds
+# them equal to `repr`.
+
+_REPRS: dict[int, tuple[object, str]] = {}
+_REPRS_MAX = 1 << 16
+
+
+def _remember(v, text: str) -> str:
+    if len(_REPRS) >= _REPRS_MAX:
+        _REPRS.clear()
+    _REPRS[id(v)] = (v, text)
+    return text
+
+
+def _item_repr(r) -> str:
+    """repr of a Ref or Piece, remembered while `r` lives."""
+    hit = _REPRS.get(id(r))
+    if hit is not None and hit[0] is r:
+        return hit[1]
+    c = r.__class__
+    if c is Ref:
+        text = (
+            f"Ref(kind={r.kind!r}, id={r.id!r}, title={r.title!r}, source={r.source!r}, "
+            f"fields={r.fields!r}, rows={r.rows!r}, refs={r.refs!r})"
+        )
+    elif c is Piece:
+        text = f"Piece(name={r.name!r}, text={r.text!r}, source={r.source!r})"
+    else:
+        return repr(r)
+    return _remember(r, text)
+
+
+def _items_repr(v: tuple) -> str:
+    """repr of a tuple of Refs or Pieces, remembered while `v` lives."""
+    if v.__class__ is not tuple:
+        return repr(v)
+    hit = _REPRS.get(id(v))
+    if hit is not None and hit[0] is v:
+        return hit[1]
+    parts = [_item_repr(x) for x in v]
+    if len(parts) == 1:
+        return _remember(v, f"({parts[0]},)")
+    return _remember(v, f"({', '.join(parts)})")
+
+
+def _inputs_repr(t: TaskInputs) -> str:
+    r, rs = _item_repr, _items_repr
+    return (
+        f"TaskInputs(spec_name={t.spec_name!r}, component={t.component!r}, package_id={t.package_id!r}, "
+        f"task={r(t.task)}, depends_on={t.depends_on!r}, dependents={t.dependents!r}, criteria={t.criteria!r}, "
+        f"scenarios={rs(t.scenarios)}, contracts={rs(t.contracts)}, entities={rs(t.entities)}, "
+        f"missing={t.missing!r}, articles={rs(t.articles)}, articles_named={t.articles_named!r}, "
+        f"boundaries={rs(t.boundaries)}, tooling={rs(t.tooling)}, not_list={rs(t.not_list)}, "
+        f"components={rs(t.components)}, files={t.files!r}, plan={rs(t.plan)}, context={rs(t.context)}, "
+        f"tool_rules={rs(t.tool_rules)}, conventions={rs(t.conventions)}, existing={rs(t.existing)})"
+    )
+
+
+_SPELLED = (
+    ("kind", "id", "title", "source", "fields", "rows", "refs"),
+    ("name", "text", "source"),
+    (
+        "spec_name", "component", "package_id", "task", "depends_on", "dependents", "criteria", "scenarios",
+        "contracts", "entities", "missing", "articles", "articles_named", "boundaries", "tooling", "not_list",
+        "components", "files", "plan", "context", "tool_rules", "conventions", "existing",
+    ),
+)
+
+
+def inputs_repr(t: TaskInputs) -> str:
+    """Exactly `repr(t)`, cheaply: shared Refs and Pieces are formatted once per build."""
+    if t.__class__ is not TaskInputs:
+        return repr(t)
+    return _inputs_repr(t)
+
+
+if tuple(tuple(f.name for f in fields(c)) for c in (Ref, Piece, TaskInputs)) != _SPELLED:  # fields changed
+    _inputs_repr = repr  # noqa: F811  (stay exact; the spelled-out reprs no longer apply)
+
+
 def _pairs(*items: tuple[str, str]) -> tuple[tuple[str, str], ...]:
-    return tuple((k, one_line(v)) for k, v in items if v and v.strip())
+    return tuple([(k, line) for k, v in items if v and (line := one_line(v))])  # blank values dropped
 
 
 def _task_text(task: Task) -> str:
@@ -141,6 +229,8 @@ def _section_source(spec: ProductSpec, sections: list[Section], doc: str, *words
 
 def _article_numbers(text: str) -> set[int]:
     out: set[int] = set()
+    if not _ARTICLE_HINT_RE.search(text.lower()):  # no match possible; the case-blind scan costs more
+        return out
     for m in _ARTICLE_RE.finditer(text):
         nums = [int(n) for n in re.findall(r"\d+", m.group(1))]
         if re.search(r"-|–|through", m.group(1)) and len(nums) == 2 and 0 <= nums[1] - nums[0] < 50:
@@ -285,7 +375,7 @@ def _shared_refs(ix: SpecIndex) -> dict:
 
 def _scenario_ref(s) -> Ref:
     fields = _pairs(("priority", s.priority), ("given", s.given), ("when", s.when), ("then", s.then))
-    fields += tuple(("and", one_line(a)) for a in s.and_ if a.strip())
+    fields += tuple([("and", line) for a in s.and_ if (line := one_line(a))])
     fields += _pairs(("testing", s.testing_approach), ("kind", s.kind))
     return Ref("scenario", s.id, one_line(s.title), src(s.source), fields)
 

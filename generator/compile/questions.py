@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from generator.compile.inputs import Ref, TaskInputs
 
@@ -32,12 +33,12 @@ def _ids(refs: tuple[Ref, ...] | tuple[str, ...]) -> str:
 
 
 def _srcs(*groups) -> tuple[str, ...]:
-    seen: list[str] = []
+    seen: dict[str, None] = {}  # first mention wins, in order
     for g in groups:
         for r in g:
-            s = r.source if isinstance(r, Ref) else r
-            if s and s not in seen:
-                seen.append(s)
+            s = r.source if r.__class__ is Ref or isinstance(r, Ref) else r
+            if s:
+                seen[s] = None
     return tuple(seen)
 
 
@@ -166,8 +167,14 @@ def _packaging(t: TaskInputs) -> list[Question]:
 
 def minimum_tests(t: TaskInputs) -> int:
     """The larger of a count the criteria state ("10+ tests") and one test per scenario."""
-    stated = [int(a or b) for c in t.criteria for a, b in _COUNT_RE.findall(c)]
+    stated = _stated_counts(tuple(t.criteria))
     return max([len(t.scenarios), *stated]) if (stated or t.scenarios) else 0
+
+
+@lru_cache(maxsize=64)
+def _stated_counts(criteria: tuple[str, ...]) -> tuple[int, ...]:
+    """Test counts the criteria state (remembered: the handoff and question 9 both ask)."""
+    return tuple(int(a or b) for c in criteria for a, b in _COUNT_RE.findall(c))
 
 
 def _tests(t: TaskInputs) -> Question:

@@ -7,7 +7,7 @@ them whatever wording a project's templates use.
 from __future__ import annotations
 
 from generator.compile.inputs import Piece, Ref, TaskInputs
-from generator.compile.templating import places, test_name
+from generator.compile.templating import places, test_name, with_blocks
 
 SECTIONS: tuple[tuple[str, str], ...] = (
     ("mission", "Mission"),
@@ -24,17 +24,20 @@ SECTIONS: tuple[tuple[str, str], ...] = (
 
 
 def _s(*groups) -> tuple[str, ...]:
-    out: list[str] = []
+    out: dict[str, None] = {}  # first mention wins, in order
     for g in groups:
         for r in g:
-            if isinstance(r, Piece):
+            c = r.__class__
+            if c is Ref:
+                s = r.source
+            elif c is Piece or isinstance(r, Piece):
                 s = r.source if r.text.strip() else ""
             elif isinstance(r, Ref):
                 s = r.source
             else:
                 s = r
-            if s and s not in out:
-                out.append(s)
+            if s:
+                out[s] = None
     return tuple(out)
 
 
@@ -137,11 +140,21 @@ def _file_line(f: str, components: tuple[Ref, ...]) -> str:
     return f"| `{f}` | {', '.join(names)} |"
 
 
+# The plan and agent-context pieces a handoff shows, looked up once for the template.
+PIECES = ("architecture", "technical_context", "file_order", "testing_strategy", "commands")
+
+# The lists above that the default handoff template prints as blocks.
+LISTS = (
+    "sections", "mission", "articles", "boundaries", "conventions", "components", "criteria",
+    "depends", "tests", "existing", "files", "why", "tooling",
+)
+
+
 def handoff_items(t: TaskInputs, sources: dict[str, tuple[str, ...]]) -> dict:
     """The handoff template's finished lines and values (see the note above)."""
     where = {key: places(s) for key, s in sources.items()}
     task = t.task
-    return {
+    items = {
         "places": where,
         "sections": tuple(
             f"| {n}. {title} | {where[key] or 'nothing in the spec'} |" for n, (key, title) in enumerate(SECTIONS, 1)
@@ -165,4 +178,6 @@ def handoff_items(t: TaskInputs, sources: dict[str, tuple[str, ...]]) -> dict:
         "files": tuple(_file_line(f, t.components) for f in t.files),
         "why": _memo("why", t.articles, _why_lines),
         "tooling": tuple(_memo("tool", r, _tool_line) for r in t.tooling + t.tool_rules),
+        "piece": {name: t.piece(name) for name in PIECES},
     }
+    return with_blocks(items, LISTS)

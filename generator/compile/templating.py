@@ -51,6 +51,17 @@ def _places(sources: tuple) -> str:
     return "; ".join(f"{d}:{', '.join(ls)}" if ls else d for d, ls in groups.items())
 
 
+def with_blocks(items: dict, names: tuple[str, ...]) -> dict:
+    """Add `<name>_text` for each list of lines: the lines as one block, each ending
+    in a newline, so the default templates print a list with one expression
+    (`{{ items["articles_text"] }}{##}`, the comment taking the line's own newline)
+    rather than a loop of two outputs per line. The lists stay for overlays."""
+    for name in names:
+        lines = items[name]
+        items[f"{name}_text"] = "\n".join(lines) + "\n" if lines else ""
+    return items
+
+
 def test_name(ident: str, title: str) -> str:
     name = slug(f"{ident} {title}")[:60].rstrip("_")
     return f"test_{name}"
@@ -79,6 +90,16 @@ def environment(overlay: str = ""):
     return env
 
 
+@lru_cache(maxsize=64)
+def _globals(template) -> dict:
+    """A template's globals as a plain dict, merged into each render's variables.
+
+    `Template.render` merges them from a ChainMap on every call, which costs
+    more than the short templates' own work; the result is the same mapping.
+    """
+    return dict(template.globals)
+
+
 def normalise(text: str) -> str:
     """LF, no trailing spaces, at most one blank line in a row, one final newline."""
     if "\r" in text:
@@ -95,7 +116,8 @@ def render(name: str, overlay: str = "", **context) -> bytes:
 
     try:
         template = environment(overlay).get_template(name)
-        return normalise(template.render(**context)).encode("utf-8")
+        ctx = template.new_context({**_globals(template), **context}, shared=True)
+        return normalise(template.environment.concat(template.root_render_func(ctx))).encode("utf-8")
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(f"{exc.filename or exc.name}:{exc.lineno}: {exc.message}") from None
     except jinja2.TemplateNotFound as exc:

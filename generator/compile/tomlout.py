@@ -9,13 +9,30 @@ subset of TOML basic-string escaping.
 
 from __future__ import annotations
 
-from json.encoder import encode_basestring
+from json.encoder import encode_basestring as _enc
 from typing import Any
 
 
 def _string(v: str) -> str:
     """A TOML basic string: JSON escaping (the C encoder), plus DEL, which TOML forbids raw."""
-    out = encode_basestring(v)
+    out = _enc(v)
+    return out.replace("\x7f", "\\u007f") if "\x7f" in out else out
+
+
+def _array(v: list | tuple) -> str:
+    """An array, one item per line when there are two or more.
+
+    Strings (the usual items) go through the C encoder in one pass; DEL can
+    only occur inside a string, so it is escaped once over the whole text.
+    """
+    try:
+        items = list(map(_enc, v))
+    except TypeError:  # not all strings
+        items = [_value(x) for x in v]
+    if len(items) <= 1:
+        out = f"[{items[0]}]" if items else "[]"
+    else:
+        out = "[\n    " + ",\n    ".join(items) + ",\n]"
     return out.replace("\x7f", "\\u007f") if "\x7f" in out else out
 
 
@@ -23,11 +40,8 @@ def _value(v: Any) -> str:
     c = v.__class__
     if c is str:
         return _string(v)
-    if c is list or c is tuple:  # the usual arrays: strings
-        items = [_string(x) if x.__class__ is str else _value(x) for x in v]
-        if len(items) <= 1:
-            return f"[{', '.join(items)}]"
-        return "[\n" + "".join([f"    {x},\n" for x in items]) + "]"
+    if c is list or c is tuple:
+        return _array(v)
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, int):
@@ -35,10 +49,7 @@ def _value(v: Any) -> str:
     if isinstance(v, str):
         return _string(v)
     if isinstance(v, (list, tuple)):
-        items = [_value(x) for x in v]
-        if len(items) <= 1:
-            return f"[{', '.join(items)}]"
-        return "[\n" + "".join(f"    {x},\n" for x in items) + "]"
+        return _array(v)
     raise TypeError(f"cannot write {type(v).__name__} to a facet")
 
 
@@ -54,9 +65,18 @@ def _split(d: dict[str, Any]) -> tuple[list[str], list[tuple[str, dict]], list[t
     for k, v in d.items():
         c = v.__class__
         if c is str:
-            pairs.append(f"{k} = {_string(v)}")
+            out = _enc(v)
+            if "\x7f" in out:
+                out = out.replace("\x7f", "\\u007f")
+            pairs.append(f"{k} = {out}")
         elif c is dict:
             tables.append((k, v))
+        elif c is int:
+            pairs.append(f"{k} = {v}")
+        elif c is list and v and isinstance(v[0], dict) and _is_aot(v):
+            aots.append((k, v))
+        elif c is list or c is tuple:
+            pairs.append(f"{k} = {_array(v)}")
         elif _is_aot(v):
             aots.append((k, v))
         else:
@@ -79,3 +99,8 @@ def dumps(doc: dict[str, Any]) -> bytes:
         for row in v:
             lines += ["", f"[[{k}]]", *_pairs(row)]
     return ("\n".join(lines).strip("\n") + "\n").encode("utf-8")
+
+
+def aot_block(key: str, row: dict[str, Any]) -> str:
+    """One `[[key]]` row as text without a final newline: `dumps({key: [row]})`, stripped."""
+    return "\n".join([f"[[{key}]]", *_split(row)[0]])
