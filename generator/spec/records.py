@@ -224,6 +224,8 @@ def id_kind(ident: str) -> str:
 
 def _def_candidate(n: Node, kinds: tuple[str, ...]) -> tuple[str, str, str] | None:
     """(form, id, title) when node `n` defines an id of one of `kinds`."""
+    if n.kind != "fence" and "-" not in n.text:  # every id is written KIND-number
+        return None
     if n.kind == "heading":
         m = _HEAD_DEF_RE.match(n.text)
         if m and id_kind(m.group(1)) in kinds:
@@ -338,21 +340,19 @@ def _read_fields(it: Item) -> None:
     last_was_field = False
     for n in it.nodes:
         if n.kind == "line":
-            if _GWT_RE.match(n.text):
+            gwt, f, recs = _line_form(n.text)
+            if gwt:
                 it.gwt.append(n)
                 cur = None
                 continue
-            if " | " in n.text and parse_field(n.text) is None:
-                recs = parse_pipe_record(n.text)
-                if len(recs) >= 2:
-                    for key, raw, val in recs:
-                        _add(it, Field(key, raw, val, n.line, n))
-                    cur = None
-                    continue
+            if recs:
+                for key, raw, val in recs:
+                    _add(it, Field(key, raw, val, n.line, n))
+                cur = None
+                continue
             if cur is not None and n.depth > cur_depth:
                 cur.more.append(n)
                 continue
-            f = parse_field(n.text)
             if f is not None:
                 key, raw, val = f
                 cur = Field(key, raw, val, n.line, n)
@@ -374,6 +374,21 @@ def _read_fields(it: Item) -> None:
             else:
                 it.prose.append(n)
         last_was_field = False
+
+
+@lru_cache(maxsize=1 << 14)
+def _line_form(text: str) -> tuple[bool, tuple[str, str, str] | None, tuple[tuple[str, str, str], ...]]:
+    """How an item's body line reads: (GIVEN/WHEN/THEN line, its field, the fields
+    of a pipe record of two or more). Body lines repeat from item to item
+    ("**Priority:** P1", "**Setup:**"), so each distinct text is read once."""
+    if _GWT_RE.match(text):
+        return True, None, ()
+    f = parse_field(text)
+    if f is None and " | " in text:
+        recs = parse_pipe_record(text)
+        if len(recs) >= 2:
+            return False, None, tuple(recs)
+    return False, f, ()
 
 
 def _add(it: Item, f: Field) -> None:
