@@ -80,3 +80,19 @@ def test_random_table_documents_same_nodes():
         text = "\n".join(lines)
         assert table_maps(blocks.parse_tokens(text)) == table_maps(blocks.plain_parser().parse(text)), text
         assert gated_nodes(text) == plain_nodes(text), text
+
+
+_LINES = ["text", "  indented", "> quoted", ">> q", "| a | b |", "|x", "a | b", "<!-- c -->", "x <!-- c", "-->",
+          "**k:** v", "\u00a0", "- item", "1. one", "  ", "tail  "]
+
+
+def test_plain_paragraph_shortcut_matches_line_reading():
+    rnd = random.Random(5)
+    for _ in range(3000):
+        lines = [rnd.choice(_LINES) for _ in range(rnd.randint(1, 6))]
+        depth, a, offset = rnd.randint(0, 2), rnd.randint(0, 9), rnd.choice((0, 40))
+        fast: list[blocks.Node] = []
+        blocks._paragraph(fast, ["pad"] * a + lines, a, a + len(lines), depth, False, offset)
+        slow: list[blocks.Node] = []
+        blocks._paragraph_lines(slow, lines, a, depth, False, offset)
+        assert fast == slow, lines

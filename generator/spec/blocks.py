@@ -18,6 +18,7 @@ _COMMENT_RE = re.compile(r"<!--.*?-->", re.DOTALL)
 _MARKER_RE = re.compile(r"^\s*(?:>\s?)*\s*([-*+]|\d+[.)])(?:\s+|$)")
 _QUOTE_RE = re.compile(r"^\s*(?:>\s?)+")
 _SEP_CELL_RE = re.compile(r"^:?-{2,}:?$")
+_NOT_SEP_RE = re.compile(r"[^|:\-\s]")  # a character no delimiter row can hold
 
 
 @dataclass(slots=True)
@@ -290,7 +291,7 @@ def table_from_lines(lines: list[str], start: int, depth: int) -> Node:
     has_sep = False
     for ln in lines:
         cells = split_row(ln)
-        if _is_separator(cells):
+        if not _NOT_SEP_RE.search(ln) and _is_separator(cells):
             has_sep = True
             continue
         rows.append(cells)
@@ -330,7 +331,23 @@ def tokens_to_nodes(tokens: list, src: list[str], offset: int = 0) -> list[Node]
     while i < n:
         t = tokens[i]
         tt = t.type
-        if tt == "bullet_list_open" or tt == "ordered_list_open":
+        if tt == "paragraph_open":  # the most frequent blocks first
+            a, b = t.map
+            _paragraph(nodes, src, a, b, depth, bool(items) and items[-1] == a, offset)
+            i += 3
+            continue
+        if tt == "heading_open":
+            content = tokens[i + 1].content
+            if "<!--" in content:
+                content = _COMMENT_RE.sub("", content)
+            nodes.append(Node("heading", t.map[0] + 1 + offset, text=content.strip(), level=int(t.tag[1]), depth=depth,
+                              end=t.map[1] + offset))
+            i += 3
+            continue
+        if tt == "fence" or tt == "code_block":
+            nodes.append(Node("fence", t.map[0] + 1 + offset, text=t.content, info=(t.info or "").strip(), depth=depth,
+                              end=t.map[1] + offset))
+        elif tt == "bullet_list_open" or tt == "ordered_list_open":
             depth += 1
         elif tt == "bullet_list_close" or tt == "ordered_list_close":
             depth -= 1
@@ -338,16 +355,6 @@ def tokens_to_nodes(tokens: list, src: list[str], offset: int = 0) -> list[Node]
             items.append(t.map[0] if t.map else -1)
         elif tt == "list_item_close":
             items.pop()
-        elif tt == "heading_open":
-            inline = tokens[i + 1]
-            content = _COMMENT_RE.sub("", inline.content).strip()
-            nodes.append(Node("heading", t.map[0] + 1 + offset, text=content, level=int(t.tag[1]), depth=depth,
-                              end=t.map[1] + offset))
-            i += 3
-            continue
-        elif tt == "fence" or tt == "code_block":
-            nodes.append(Node("fence", t.map[0] + 1 + offset, text=t.content, info=(t.info or "").strip(), depth=depth,
-                              end=t.map[1] + offset))
         elif tt == "table_open":
             a, b = t.map
             nodes.append(table_from_lines(src[a:b], a + 1 + offset, depth))
@@ -355,17 +362,24 @@ def tokens_to_nodes(tokens: list, src: list[str], offset: int = 0) -> list[Node]
                 i += 1
         elif tt == "hr":
             nodes.append(Node("rule", t.map[0] + 1 + offset, depth=depth))
-        elif tt == "paragraph_open":
-            a, b = t.map
-            _paragraph(nodes, src, a, b, depth, bool(items) and items[-1] == a, offset)
-            i += 3
-            continue
         i += 1
     return nodes
 
 
 def _paragraph(nodes: list[Node], src: list[str], a: int, b: int, depth: int, opens_item: bool, offset: int) -> None:
     lines = src[a:b]
+    if not opens_item:
+        bodies = [ln.strip() for ln in lines]
+        if all(t and t[0] != "|" and t[0] != ">" and "<!--" not in t for t in bodies):
+            # Plain text lines (most paragraphs): one node per line, nothing to unwrap.
+            base = a + 1 + offset
+            nodes += [Node("line", base + k, t, 0, depth, "", k == 0) for k, t in enumerate(bodies)]
+            return
+    _paragraph_lines(nodes, lines, a, depth, opens_item, offset)
+
+
+def _paragraph_lines(nodes: list[Node], lines: list[str], a: int, depth: int, opens_item: bool, offset: int) -> None:
+    """Line nodes of a paragraph with a list marker, quote markers, comments or pipe rows."""
     if any("<!--" in ln for ln in lines):  # blank out comments, keeping the line count
         chunk = _COMMENT_RE.sub(lambda m: "\n" * m.group(0).count("\n"), "\n".join(lines))
         lines = chunk.split("\n")
