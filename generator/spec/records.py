@@ -101,6 +101,8 @@ class Field:
 
     def text(self) -> str:
         """Inline value plus continuation lines, one per line."""
+        if not self.more:
+            return self.value.strip()
         parts = [self.value.strip()] if self.value.strip() else []
         for n in self.more:
             if n.kind == "line":
