@@ -96,3 +96,16 @@ def test_plain_paragraph_shortcut_matches_line_reading():
         slow: list[blocks.Node] = []
         blocks._paragraph_lines(slow, lines, a, depth, False, offset)
         assert fast == slow, lines
+
+
+GATE_CASES = [
+    "para\n- item\n---\n", "para\n-x\n===\n", "para\n- - -\n", "para\n--  \n", "para\n== =\n", "para\n=\n",
+    "para\n  -\n", "para\n\t---\n", "para\n-- x\nmore\n---\n", "a|b\n- -|-\n", "a|b\n-\n", "a | b\n-- |\n",
+    "a | b\n|-\t|\n", "a | b\n:-\n", "a | b\n|x|\n", "**k:** v\n- `x`\n- y\n", "x\n- a\n  ---\n",
+]
+
+
+@pytest.mark.parametrize("text", GATE_CASES)
+def test_gate_refinements_same_tokens(text):
+    for t in (text, "  " + text.replace("\n", "\n  "), "- " + text.replace("\n", "\n  ")):
+        assert blocks._token_rows(blocks.parse_tokens(t)) == blocks._token_rows(blocks.plain_parser().parse(t)), t

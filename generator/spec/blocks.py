@@ -139,6 +139,11 @@ def _gate(steps):
                 p = state.bMarks[nxt] + state.tShift[nxt]
                 if p >= state.eMarks[nxt] or src[p] not in "|-:":
                     continue
+                # The rule's own first tests of the delimiter row: two characters or
+                # more, nothing but "|-:", spaces and tabs, no "- " (a list item).
+                row = src[p:state.eMarks[nxt]]
+                if len(row) < 2 or row.strip("|-: \t") or (row[0] == "-" and row[1] in " \t"):
+                    continue
                 if not silent:
                     if _table_outline(fn, state, line, end):
                         return True
@@ -156,14 +161,18 @@ def _gate(steps):
                 if pos + 1 < state.eMarks[line] and src[pos] in "*-+" and src[pos + 1] not in " \t":
                     continue
             elif name == "lheading":
-                # A setext heading needs an underline (first character "=" or "-")
-                # before the next blank line. Without one, lheading would return
-                # False leaving only `parentType = "paragraph"` behind: do just that.
+                # A setext heading needs an underline (a run of "=" or of "-", then
+                # only spaces and tabs) before the next blank line. Without one,
+                # lheading would return False leaving only `parentType = "paragraph"`
+                # behind: do just that.
                 bm, ts, em = state.bMarks, state.tShift, state.eMarks
                 k = line + 1
                 while k < end:
                     p = bm[k] + ts[k]
-                    if p >= em[k] or src[p] in "=-":
+                    if p >= em[k]:
+                        break
+                    c = src[p]
+                    if (c == "=" or c == "-") and not src[p:em[k]].rstrip(" \t").strip(c):
                         break
                     k += 1
                 if k >= end or bm[k] + ts[k] >= em[k]:
