@@ -29,7 +29,7 @@ from generator.errors import UsageError
 from generator.model import DOCUMENTS, Diagnostic, Document, ProductSpec
 from generator.spec import parallel
 from generator.spec.chunks import ChunkIndex
-from generator.spec.document import MAX_BYTES, DocResult, chunk_indexes, decode, digest, parse_document, paused_gc
+from generator.spec.document import MAX_BYTES, DocResult, chunk_indexes, decode, digest, parse_document, paused_gc, warm
 
 # (code, digest) → DocResult; "chunks:<code>" → ChunkIndex and "result:<code>" → DocResult
 # of that document's latest version.
@@ -128,6 +128,7 @@ def parse_many(todo: list[tuple[str, str, bytes]], cache: Cache | None) -> list[
     want = cache is not None
     out = [_parse_one(t, prev.get(t[0]), want) for t in todo if prev.get(t[0]) is not None]
     queue = sorted(fresh, key=lambda t: (-len(t[2]), t[0]))
+    warm()
     out += parallel.run(queue, lambda t: _parse_one(t, None, want), len(groups))
     order = list(DOCUMENTS)
     return sorted(out, key=lambda r: order.index(r[0]))
