@@ -93,3 +93,67 @@ def test_line_form_matches_field_reading():
             expect_recs = tuple(r) if len(r) >= 2 else ()
         assert recs == expect_recs, text
         assert f == (None if gwt or recs else records.parse_field(text)), text
+
+
+def reference_gather(nodes, chosen):
+    """The node-by-node reading `records._gather` must equal."""
+    items, stack, cur = [], [], None
+    for i, n in enumerate(nodes):
+        if i in chosen:
+            form, ident, title = chosen[i]
+            if n.kind == "heading":
+                while stack and stack[-1].level >= n.level:
+                    stack.pop()
+            cur = records.Item(ident, records.id_kind(ident), form, n.line, records._clean_title(title),
+                               n.level if form == "heading" else 0, n, context=list(stack))
+            items.append(cur)
+            if n.kind == "heading":
+                stack.append(records.Heading(n.text, n.level, n.line))
+            if form == "yaml":
+                cur.nodes.append(n)
+            continue
+        if n.kind == "heading":
+            while stack and stack[-1].level >= n.level:
+                stack.pop()
+            stack.append(records.Heading(n.text, n.level, n.line))
+            if cur is not None and (cur.level == 0 or n.level <= cur.level):
+                cur = None
+        if cur is not None and cur.form == "bullet":
+            if n.kind == "line" and n.depth <= 1 and (n.bullet or n.first):
+                cur = None
+            elif n.kind != "line" and n.depth < 1:
+                cur = None
+        if cur is not None:
+            cur.nodes.append(n)
+    return items
+
+
+def random_nodes(rnd):
+    from generator.spec.blocks import Node
+
+    out = []
+    for k in range(rnd.randint(0, 40)):
+        r = rnd.random()
+        ident = f"{rnd.choice(['T', 'SC', 'HS'])}-{rnd.randint(1, 9):03d}"
+        if r < 0.2:
+            out.append(Node("heading", k + 1, text=rnd.choice([ident + ": x", "Section", "**" + ident + "**"]),
+                            level=rnd.randint(1, 4)))
+        elif r < 0.8:
+            bullet = rnd.choice(["", "", "-", "*"])
+            text = rnd.choice([f"**{ident}:** t", f"{ident} — t", f"{ident}: t", "**Priority:** P1", "prose", "- x"])
+            out.append(Node("line", k + 1, text=text, depth=rnd.choice([0, 0, 1, 1, 2]), bullet=bullet,
+                            first=rnd.random() < 0.5))
+        elif r < 0.9:
+            out.append(Node("fence", k + 1, text=rnd.choice(["x\n", f"scenario_id: {ident}\n"]), depth=rnd.randint(0, 1)))
+        else:
+            out.append(Node("table", k + 1, rows=[["a"], ["b"]], depth=rnd.randint(0, 1)))
+    return out
+
+
+def test_gather_matches_node_by_node_reading():
+    rnd = random.Random(99)
+    for _ in range(3000):
+        nodes = random_nodes(rnd)
+        for kinds in (("T",), ("SC", "SC-EC"), ("HS",)):
+            chosen, _ = records._choose(nodes, kinds)
+            assert records._gather(nodes, chosen) == reference_gather(nodes, chosen)

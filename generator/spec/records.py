@@ -226,8 +226,6 @@ def id_kind(ident: str) -> str:
 
 def _def_candidate(n: Node, kinds: tuple[str, ...]) -> tuple[str, str, str] | None:
     """(form, id, title) when node `n` defines an id of one of `kinds`."""
-    if n.kind != "fence" and "-" not in n.text:  # every id is written KIND-number
-        return None
     if n.kind == "heading":
         m = _HEAD_DEF_RE.match(n.text)
         if m and id_kind(m.group(1)) in kinds:
@@ -266,9 +264,21 @@ def find_items(nodes: list[Node], code: str) -> tuple[list[Item], list[Skipped]]
     kinds = DEFINES.get(code, ())
     if not kinds:
         return [], []
+    chosen, skipped = _choose(nodes, kinds)
+    items = _gather(nodes, chosen)
+    for it in items:
+        _read_fields(it)
+    return items, skipped
+
+
+def _choose(nodes: list[Node], kinds: tuple[str, ...]) -> tuple[dict[int, tuple[str, str, str]], list[Skipped]]:
+    """The definitions read (node index → form, id, title): per id family, only those
+    written in the strongest form the document uses; the others are skipped."""
     cands: list[tuple[int, str, str, str]] = []
     best: dict[str, int] = {}
     for i, n in enumerate(nodes):
+        if n.kind != "fence" and "-" not in n.text:  # every id is written KIND-number
+            continue
         c = _def_candidate(n, kinds)
         if c:
             form, ident, title = c
@@ -284,39 +294,70 @@ def find_items(nodes: list[Node], code: str) -> tuple[list[Item], list[Skipped]]
         elif form != "yaml":
             rank = best[fam]
             skipped.append(Skipped(ident, form, nodes[i].line, next(f for f, r in FORM_RANK.items() if r == rank)))
+    return chosen, skipped
+
+
+def _gather(nodes: list[Node], chosen: dict[int, tuple[str, str, str]]) -> list[Item]:
+    """The items, each with the nodes under it. Only definitions and headings can open
+    or close an item (and, under a bullet definition, the next list entry), so the
+    runs of other nodes between them are handed over whole."""
     items: list[Item] = []
     stack: list[Heading] = []
     cur: Item | None = None
-    for i, n in enumerate(nodes):
-        if i in chosen:
-            form, ident, title = chosen[i]
-            if n.kind == "heading":
-                while stack and stack[-1].level >= n.level:
-                    stack.pop()
-            cur = Item(ident, id_kind(ident), form, n.line, _clean_title(title), n.level if form == "heading" else 0, n,
-                       context=list(stack))
+    events = sorted(chosen.keys() | {i for i, n in enumerate(nodes) if n.kind == "heading"})
+    prev = 0
+    for e in events + [len(nodes)]:
+        if cur is not None and prev < e:
+            if cur.form == "bullet":
+                for n in nodes[prev:e]:
+                    cur = _follow(n, cur, stack)
+                    if cur is None:
+                        break
+            else:
+                cur.nodes += nodes[prev:e]
+        if e == len(nodes):
+            break
+        n = nodes[e]
+        prev = e + 1
+        if e in chosen:
+            cur = _open(n, chosen[e], stack)
             items.append(cur)
-            if n.kind == "heading":
-                stack.append(Heading(n.text, n.level, n.line))
-            if form == "yaml":
-                cur.nodes.append(n)
-            continue
-        if n.kind == "heading":
-            while stack and stack[-1].level >= n.level:
-                stack.pop()
-            stack.append(Heading(n.text, n.level, n.line))
-            if cur is not None and (cur.level == 0 or n.level <= cur.level):
-                cur = None
-        if cur is not None and cur.form == "bullet":
-            if n.kind == "line" and n.depth <= 1 and (n.bullet or n.first):
-                cur = None
-            elif n.kind != "line" and n.depth < 1:
-                cur = None
-        if cur is not None:
-            cur.nodes.append(n)
-    for it in items:
-        _read_fields(it)
-    return items, skipped
+        else:
+            cur = _follow(n, cur, stack)
+    return items
+
+
+def _open(n: Node, choice: tuple[str, str, str], stack: list[Heading]) -> Item:
+    """The item a definition node opens (the heading stack updated for a heading)."""
+    form, ident, title = choice
+    if n.kind == "heading":
+        while stack and stack[-1].level >= n.level:
+            stack.pop()
+    it = Item(ident, id_kind(ident), form, n.line, _clean_title(title), n.level if form == "heading" else 0, n,
+              context=list(stack))
+    if n.kind == "heading":
+        stack.append(Heading(n.text, n.level, n.line))
+    if form == "yaml":
+        it.nodes.append(n)
+    return it
+
+
+def _follow(n: Node, cur: Item | None, stack: list[Heading]) -> Item | None:
+    """The item open after node `n` (which joins it, unless it closes it)."""
+    if n.kind == "heading":
+        while stack and stack[-1].level >= n.level:
+            stack.pop()
+        stack.append(Heading(n.text, n.level, n.line))
+        if cur is not None and (cur.level == 0 or n.level <= cur.level):
+            cur = None
+    if cur is not None and cur.form == "bullet":
+        if n.kind == "line" and n.depth <= 1 and (n.bullet or n.first):
+            cur = None
+        elif n.kind != "line" and n.depth < 1:
+            cur = None
+    if cur is not None:
+        cur.nodes.append(n)
+    return cur
 
 
 def _clean_title(t: str) -> str:
