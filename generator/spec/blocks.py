@@ -92,12 +92,13 @@ def gate_rules(md) -> bool:
     every rule of a chain in order on every line (and, for each paragraph line,
     every terminator rule twice); the gate calls, in the same order, only the
     rules whose first test can pass for that line (first character, the table's
-    delimiter row, the code block's indent, a rule line made of one
-    marker, a setext underline before the next
-    blank line). Skipped rules are exactly those that would return False, and
-    their one side effect (lheading's parent type) is reproduced, so tokens are
-    unchanged. False (and `md`
-    untouched) when the rules are not the ones this knows."""
+    delimiter row, the code block's indent, a rule line made of one marker, a
+    list marker followed by a blank, a setext underline before the next blank
+    line). Skipped rules are exactly those that would return False, and their
+    one side effect (lheading's parent type) is reproduced, so tokens are
+    unchanged, except inside tables, whose row and cell tokens are not built
+    (`_table_outline`). False (and `md` untouched) when the rules are not the
+    ones this knows."""
     ruler = md.block.ruler
     ruler.getRules("")  # compile the chains
     cache = getattr(ruler, "__cache__", None)
