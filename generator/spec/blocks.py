@@ -18,6 +18,7 @@ _COMMENT_RE = re.compile(r"<!--.*?-->", re.DOTALL)
 _MARKER_RE = re.compile(r"^\s*(?:>\s?)*\s*([-*+]|\d+[.)])(?:\s+|$)")
 _QUOTE_RE = re.compile(r"^\s*(?:>\s?)+")
 _SEP_CELL_RE = re.compile(r"^:?-{2,}:?$")
+_NOT_SEP_RE = re.compile(r"[^|:\-\s]")  # a character no delimiter row can hold
 
 
 @dataclass(slots=True)
@@ -91,12 +92,13 @@ def gate_rules(md) -> bool:
     every rule of a chain in order on every line (and, for each paragraph line,
     every terminator rule twice); the gate calls, in the same order, only the
     rules whose first test can pass for that line (first character, the table's
-    delimiter row, the code block's indent, a rule line made of one
-    marker, a setext underline before the next
-    blank line). Skipped rules are exactly those that would return False, and
-    their one side effect (lheading's parent type) is reproduced, so tokens are
-    unchanged. False (and `md`
-    untouched) when the rules are not the ones this knows."""
+    delimiter row, the code block's indent, a rule line made of one marker, a
+    list marker followed by a blank, a setext underline before the next blank
+    line). Skipped rules are exactly those that would return False, and their
+    one side effect (lheading's parent type) is reproduced, so tokens are
+    unchanged, except inside tables, whose row and cell tokens are not built
+    (`_table_outline`). False (and `md` untouched) when the rules are not the
+    ones this knows."""
     ruler = md.block.ruler
     ruler.getRules("")  # compile the chains
     cache = getattr(ruler, "__cache__", None)
@@ -138,6 +140,15 @@ def _gate(steps):
                 p = state.bMarks[nxt] + state.tShift[nxt]
                 if p >= state.eMarks[nxt] or src[p] not in "|-:":
                     continue
+                # The rule's own first tests of the delimiter row: two characters or
+                # more, nothing but "|-:", spaces and tabs, no "- " (a list item).
+                row = src[p:state.eMarks[nxt]]
+                if len(row) < 2 or row.strip("|-: \t") or (row[0] == "-" and row[1] in " \t"):
+                    continue
+                if not silent:
+                    if _table_outline(fn, state, line, end):
+                        return True
+                    continue
             elif name == "code":
                 if state.sCount[line] - state.blkIndent < 4:
                     continue
@@ -145,15 +156,24 @@ def _gate(steps):
                 # hr reads the whole line: only its marker, spaces and tabs may occur.
                 if pos >= len(src) or src[pos:state.eMarks[line]].strip(src[pos] + " \t"):
                     continue
+            elif name == "list":
+                # A bullet marker must be followed by a space, a tab or the line end
+                # ("**Priority:**" is no list item).
+                if pos + 1 < state.eMarks[line] and src[pos] in "*-+" and src[pos + 1] not in " \t":
+                    continue
             elif name == "lheading":
-                # A setext heading needs an underline (first character "=" or "-")
-                # before the next blank line. Without one, lheading would return
-                # False leaving only `parentType = "paragraph"` behind: do just that.
+                # A setext heading needs an underline (a run of "=" or of "-", then
+                # only spaces and tabs) before the next blank line. Without one,
+                # lheading would return False leaving only `parentType = "paragraph"`
+                # behind: do just that.
                 bm, ts, em = state.bMarks, state.tShift, state.eMarks
                 k = line + 1
                 while k < end:
                     p = bm[k] + ts[k]
-                    if p >= em[k] or src[p] in "=-":
+                    if p >= em[k]:
+                        break
+                    c = src[p]
+                    if (c == "=" or c == "-") and not src[p:em[k]].rstrip(" \t").strip(c):
                         break
                     k += 1
                 if k >= end or bm[k] + ts[k] >= em[k]:
@@ -167,9 +187,49 @@ def _gate(steps):
     return gate
 
 
+# Stands in for every token inside a table: the table rule fills it and it is dropped.
+_DROPPED = None
+
+
+def _table_outline(fn, state, line, end) -> bool:
+    """Run markdown-it's table rule keeping only its table_open and table_close
+    tokens. The nodes read a table's cells from its source lines, so the tokens
+    of its rows and cells (three per cell, half the tokens of a spec with a big
+    coverage matrix) were built for nothing. The rule decides exactly as before;
+    the levels inside a table are never read and balance out at its close."""
+    global _DROPPED
+    if _DROPPED is None:
+        from markdown_it.token import Token
+
+        _DROPPED = Token("dropped", "", 0)
+    push = state.push
+
+    def outline(ttype, tag, nesting):
+        if ttype == "table_open" or ttype == "table_close":
+            return push(ttype, tag, nesting)
+        return _DROPPED
+
+    state.push = outline
+    try:
+        return fn(state, line, end, False)
+    finally:
+        del state.push
+
+
 def _token_rows(tokens: list) -> list[tuple]:
-    return [(t.type, t.tag, t.nesting, t.level, t.map, t.info, t.markup, t.content, t.block, t.hidden)
-            for t in tokens]
+    """Comparable rows of a token stream, the rows and cells inside tables left out
+    (the gated parser does not build them, see `_table_outline`)."""
+    rows = []
+    inside = False
+    for t in tokens:
+        if t.type == "table_close":
+            inside = False
+        elif inside:
+            continue
+        elif t.type == "table_open":
+            inside = True
+        rows.append((t.type, t.tag, t.nesting, t.level, t.map, t.info, t.markup, t.content, t.block, t.hidden))
+    return rows
 
 
 # Small documents exercising every block rule, interruption and nesting; the gated
@@ -241,7 +301,7 @@ def table_from_lines(lines: list[str], start: int, depth: int) -> Node:
     has_sep = False
     for ln in lines:
         cells = split_row(ln)
-        if _is_separator(cells):
+        if not _NOT_SEP_RE.search(ln) and _is_separator(cells):
             has_sep = True
             continue
         rows.append(cells)
@@ -255,7 +315,14 @@ def _is_pipe_line(s: str) -> bool:
 
 def parse_tokens(text: str) -> list:
     """markdown-it's block tokens for a text (every `map` is 0-based, end exclusive)."""
-    return _parser().parse(text)
+    md = _parser()
+    if "\r" in text or "\0" in text:
+        return md.parse(text)
+    # The core's normalize step would only rewrite line ends and NULs (none here), at
+    # the price of a regex substitution per line: run the block step on its own.
+    tokens: list = []
+    md.block.parse(text, md, {}, tokens)
+    return tokens
 
 
 def parse_blocks(text: str) -> list[Node]:
@@ -274,7 +341,23 @@ def tokens_to_nodes(tokens: list, src: list[str], offset: int = 0) -> list[Node]
     while i < n:
         t = tokens[i]
         tt = t.type
-        if tt == "bullet_list_open" or tt == "ordered_list_open":
+        if tt == "paragraph_open":  # the most frequent blocks first
+            a, b = t.map
+            _paragraph(nodes, src, a, b, depth, bool(items) and items[-1] == a, offset)
+            i += 3
+            continue
+        if tt == "heading_open":
+            content = tokens[i + 1].content
+            if "<!--" in content:
+                content = _COMMENT_RE.sub("", content)
+            nodes.append(Node("heading", t.map[0] + 1 + offset, text=content.strip(), level=int(t.tag[1]), depth=depth,
+                              end=t.map[1] + offset))
+            i += 3
+            continue
+        if tt == "fence" or tt == "code_block":
+            nodes.append(Node("fence", t.map[0] + 1 + offset, text=t.content, info=(t.info or "").strip(), depth=depth,
+                              end=t.map[1] + offset))
+        elif tt == "bullet_list_open" or tt == "ordered_list_open":
             depth += 1
         elif tt == "bullet_list_close" or tt == "ordered_list_close":
             depth -= 1
@@ -282,16 +365,6 @@ def tokens_to_nodes(tokens: list, src: list[str], offset: int = 0) -> list[Node]
             items.append(t.map[0] if t.map else -1)
         elif tt == "list_item_close":
             items.pop()
-        elif tt == "heading_open":
-            inline = tokens[i + 1]
-            content = _COMMENT_RE.sub("", inline.content).strip()
-            nodes.append(Node("heading", t.map[0] + 1 + offset, text=content, level=int(t.tag[1]), depth=depth,
-                              end=t.map[1] + offset))
-            i += 3
-            continue
-        elif tt == "fence" or tt == "code_block":
-            nodes.append(Node("fence", t.map[0] + 1 + offset, text=t.content, info=(t.info or "").strip(), depth=depth,
-                              end=t.map[1] + offset))
         elif tt == "table_open":
             a, b = t.map
             nodes.append(table_from_lines(src[a:b], a + 1 + offset, depth))
@@ -299,17 +372,24 @@ def tokens_to_nodes(tokens: list, src: list[str], offset: int = 0) -> list[Node]
                 i += 1
         elif tt == "hr":
             nodes.append(Node("rule", t.map[0] + 1 + offset, depth=depth))
-        elif tt == "paragraph_open":
-            a, b = t.map
-            _paragraph(nodes, src, a, b, depth, bool(items) and items[-1] == a, offset)
-            i += 3
-            continue
         i += 1
     return nodes
 
 
 def _paragraph(nodes: list[Node], src: list[str], a: int, b: int, depth: int, opens_item: bool, offset: int) -> None:
     lines = src[a:b]
+    if not opens_item:
+        bodies = [ln.strip() for ln in lines]
+        if all(t and t[0] != "|" and t[0] != ">" and "<!--" not in t for t in bodies):
+            # Plain text lines (most paragraphs): one node per line, nothing to unwrap.
+            base = a + 1 + offset
+            nodes += [Node("line", base + k, t, 0, depth, "", k == 0) for k, t in enumerate(bodies)]
+            return
+    _paragraph_lines(nodes, lines, a, depth, opens_item, offset)
+
+
+def _paragraph_lines(nodes: list[Node], lines: list[str], a: int, depth: int, opens_item: bool, offset: int) -> None:
+    """Line nodes of a paragraph with a list marker, quote markers, comments or pipe rows."""
     if any("<!--" in ln for ln in lines):  # blank out comments, keeping the line count
         chunk = _COMMENT_RE.sub(lambda m: "\n" * m.group(0).count("\n"), "\n".join(lines))
         lines = chunk.split("\n")

@@ -128,7 +128,7 @@ def tool_rules(nodes: list[Node], src_doc: str = "") -> list[ToolRule]:
 
 
 _MARKER_RE = re.compile(r"^[\W_]*NEEDS CLARIFICATION", re.IGNORECASE)
-_GWT_SPLIT_RE = re.compile(r"\**\b(GIVEN|WHEN|THEN|AND)\b\**:?")
+_GWT_SPLIT_RE = re.compile(r"(?=[*GWTA])\**\b(GIVEN|WHEN|THEN|AND)\b\**:?")  # lookahead: only where a match can start
 
 
 def _gwt(text: str) -> tuple[str, str, str, list[str]]:

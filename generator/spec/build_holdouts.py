@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from generator.model import AgentContext, CoverageRow, Diagnostic, Holdout, HoldoutStep, Holdouts
@@ -18,9 +19,45 @@ _SHELLS = ("bash", "sh", "shell", "console", "zsh", "")
 _YAML_KEYS_RE = re.compile(r"^\s*(scenario_id|priority|validates|authority)\s*:", re.M)
 
 
+# A "key: value" line whose key and value YAML can only read as plain strings:
+# a letter first, then letters, digits, spaces and "._/-" (no ":", "#", quotes,
+# brackets or indent), and neither one of the words YAML reads as a bool or null.
+_FLAT_LINE_RE = re.compile(r"([a-z_][a-z0-9_]*): ([A-Za-z](?:[A-Za-z0-9 _./-]*[A-Za-z0-9_./-])?)")
+_YAML_WORDS = frozenset("yes Yes YES no No NO true True TRUE false False FALSE on On ON off Off OFF "
+                        "null Null NULL".split())
+
+
+def _flat_yaml(text: str) -> dict[str, str] | None:
+    """The mapping of a block made only of such lines, read without the YAML loader
+    (thousands of small holdout headers cost a loader each); None for any other block."""
+    out: dict[str, str] = {}
+    for line in text.split("\n"):
+        if not line:
+            continue
+        m = _FLAT_LINE_RE.fullmatch(line)
+        if m is None or m.group(1) in _YAML_WORDS or m.group(2) in _YAML_WORDS:
+            return None
+        out[m.group(1)] = m.group(2)
+    return out if out and _plain_words_are_strings() else None
+
+
+@lru_cache(maxsize=1)
+def _plain_words_are_strings() -> bool:
+    """True while YAML's implicit types for a value starting with a letter are only
+    bool and null (the words `_YAML_WORDS` leaves out), as in YAML 1.1."""
+    import yaml
+
+    tags = {tag for ch, rules in yaml.resolver.Resolver.yaml_implicit_resolvers.items()
+            if ch and ch.isascii() and ch.isalpha() for tag, _ in rules}
+    return tags <= {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:null"}
+
+
 def _yaml(text: str) -> tuple[Any, str, int]:
     """(data, error, folded lines). A continuation line that breaks the YAML
     (a plain scalar carrying ": ") is folded into the line above, as meant."""
+    flat = _flat_yaml(text)
+    if flat is not None:
+        return flat, "", 0
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

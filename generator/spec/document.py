@@ -182,6 +182,16 @@ def _parse_document(code: str, filename: str, data: bytes, prev: ChunkIndex | No
     return res, index
 
 
+def warm() -> None:
+    """Import the typed builders and build the block parser now: worker processes
+    forked after this inherit them, instead of each spending its first 50 ms on
+    its own copy."""
+    from generator.spec import build_front, build_holdouts, build_model, build_plan  # noqa: F401
+    from generator.spec.blocks import _parser
+
+    _parser()
+
+
 def _build(v: DocView, res: DocResult) -> None:
     from generator.spec import build_front, build_holdouts, build_model, build_plan
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 # Longest prefixes first so "SC-EC-001" is not read as "SC-…".
 KINDS = ("SC-EC", "SC", "DEF", "E", "IN", "OUT", "SIDE", "ERR", "RQ", "GAP", "CLR", "T", "HS", "TD")
@@ -22,6 +23,7 @@ _RANGE_RE = re.compile(
 )
 # "SC-001,002,003": bare numbers glued to an id by commas.
 _ABBR_RE = re.compile(rf"(?<![\w-])({_KIND_ALT})-(\d+)((?:,\s?\d{{2,}}(?![\w-]))+)")
+_COMMA_NUMBER_RE = re.compile(r",\s?\d")  # what `_ABBR_RE` cannot match without
 _PAREN_RE = re.compile(r"\([^()]*\)")
 _NONE_RE = re.compile(r"^\W*(none|n/a|nothing|—|-)(\W|$)", re.IGNORECASE)
 _MAX_RANGE = 1000  # a typo like "T-001 through T-9999" must not explode
@@ -65,6 +67,8 @@ def _fmt(kind: str, n: int, width: int) -> str:
 
 
 def _expand_text(text: str) -> list[str]:
+    if not _may_range(text) and not ("," in text and _COMMA_NUMBER_RE.search(text)):  # ids as written
+        return [x.group(0) for x in ID_RE.finditer(text)]
     out: list[str] = []
     pos = 0
     spans: list[tuple[int, int, list[str]]] = []
@@ -92,6 +96,16 @@ def _expand_text(text: str) -> list[str]:
     return out
 
 
+def _may_range(text: str) -> bool:
+    """False when `_RANGE_RE` cannot match: it needs "through", "thru", ".." or "–"."""
+    return "–" in text or ".." in text or "thr" in text
+
+
+@lru_cache(maxsize=1 << 16)
+def _key(ident: str) -> tuple:
+    return id_key(ident)
+
+
 def split_refs(text: str, kinds: Iterable[str] | None = None) -> tuple[list[str], list[str]]:
     """(ids of the wanted kinds, ids of other kinds) named in a reference value.
 
@@ -101,16 +115,19 @@ def split_refs(text: str, kinds: Iterable[str] | None = None) -> tuple[list[str]
     """
     if not text or is_none_value(text):
         return [], []
-    outside = _PAREN_RE.sub(" ", text)
-    while _PAREN_RE.search(outside):
-        outside = _PAREN_RE.sub(" ", outside)
-    found = _expand_text(outside) if ID_RE.search(outside) else _expand_text(text)
+    if "(" in text:
+        outside = _PAREN_RE.sub(" ", text)
+        while _PAREN_RE.search(outside):
+            outside = _PAREN_RE.sub(" ", outside)
+        found = _expand_text(outside) if ID_RE.search(outside) else _expand_text(text)
+    else:
+        found = _expand_text(text)
     wanted = set(kinds) if kinds is not None else None
     keep: list[str] = []
     other: list[str] = []
     seen: set[tuple] = set()
     for ident in found:
-        k = id_key(ident)
+        k = _key(ident)
         if k in seen:
             continue
         seen.add(k)

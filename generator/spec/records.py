@@ -101,6 +101,8 @@ class Field:
 
     def text(self) -> str:
         """Inline value plus continuation lines, one per line."""
+        if not self.more:
+            return self.value.strip()
         parts = [self.value.strip()] if self.value.strip() else []
         for n in self.more:
             if n.kind == "line":
@@ -262,9 +264,21 @@ def find_items(nodes: list[Node], code: str) -> tuple[list[Item], list[Skipped]]
     kinds = DEFINES.get(code, ())
     if not kinds:
         return [], []
+    chosen, skipped = _choose(nodes, kinds)
+    items = _gather(nodes, chosen)
+    for it in items:
+        _read_fields(it)
+    return items, skipped
+
+
+def _choose(nodes: list[Node], kinds: tuple[str, ...]) -> tuple[dict[int, tuple[str, str, str]], list[Skipped]]:
+    """The definitions read (node index → form, id, title): per id family, only those
+    written in the strongest form the document uses; the others are skipped."""
     cands: list[tuple[int, str, str, str]] = []
     best: dict[str, int] = {}
     for i, n in enumerate(nodes):
+        if n.kind != "fence" and "-" not in n.text:  # every id is written KIND-number
+            continue
         c = _def_candidate(n, kinds)
         if c:
             form, ident, title = c
@@ -280,39 +294,70 @@ def find_items(nodes: list[Node], code: str) -> tuple[list[Item], list[Skipped]]
         elif form != "yaml":
             rank = best[fam]
             skipped.append(Skipped(ident, form, nodes[i].line, next(f for f, r in FORM_RANK.items() if r == rank)))
+    return chosen, skipped
+
+
+def _gather(nodes: list[Node], chosen: dict[int, tuple[str, str, str]]) -> list[Item]:
+    """The items, each with the nodes under it. Only definitions and headings can open
+    or close an item (and, under a bullet definition, the next list entry), so the
+    runs of other nodes between them are handed over whole."""
     items: list[Item] = []
     stack: list[Heading] = []
     cur: Item | None = None
-    for i, n in enumerate(nodes):
-        if i in chosen:
-            form, ident, title = chosen[i]
-            if n.kind == "heading":
-                while stack and stack[-1].level >= n.level:
-                    stack.pop()
-            cur = Item(ident, id_kind(ident), form, n.line, _clean_title(title), n.level if form == "heading" else 0, n,
-                       context=list(stack))
+    events = sorted(chosen.keys() | {i for i, n in enumerate(nodes) if n.kind == "heading"})
+    prev = 0
+    for e in events + [len(nodes)]:
+        if cur is not None and prev < e:
+            if cur.form == "bullet":
+                for n in nodes[prev:e]:
+                    cur = _follow(n, cur, stack)
+                    if cur is None:
+                        break
+            else:
+                cur.nodes += nodes[prev:e]
+        if e == len(nodes):
+            break
+        n = nodes[e]
+        prev = e + 1
+        if e in chosen:
+            cur = _open(n, chosen[e], stack)
             items.append(cur)
-            if n.kind == "heading":
-                stack.append(Heading(n.text, n.level, n.line))
-            if form == "yaml":
-                cur.nodes.append(n)
-            continue
-        if n.kind == "heading":
-            while stack and stack[-1].level >= n.level:
-                stack.pop()
-            stack.append(Heading(n.text, n.level, n.line))
-            if cur is not None and (cur.level == 0 or n.level <= cur.level):
-                cur = None
-        if cur is not None and cur.form == "bullet":
-            if n.kind == "line" and n.depth <= 1 and (n.bullet or n.first):
-                cur = None
-            elif n.kind != "line" and n.depth < 1:
-                cur = None
-        if cur is not None:
-            cur.nodes.append(n)
-    for it in items:
-        _read_fields(it)
-    return items, skipped
+        else:
+            cur = _follow(n, cur, stack)
+    return items
+
+
+def _open(n: Node, choice: tuple[str, str, str], stack: list[Heading]) -> Item:
+    """The item a definition node opens (the heading stack updated for a heading)."""
+    form, ident, title = choice
+    if n.kind == "heading":
+        while stack and stack[-1].level >= n.level:
+            stack.pop()
+    it = Item(ident, id_kind(ident), form, n.line, _clean_title(title), n.level if form == "heading" else 0, n,
+              context=list(stack))
+    if n.kind == "heading":
+        stack.append(Heading(n.text, n.level, n.line))
+    if form == "yaml":
+        it.nodes.append(n)
+    return it
+
+
+def _follow(n: Node, cur: Item | None, stack: list[Heading]) -> Item | None:
+    """The item open after node `n` (which joins it, unless it closes it)."""
+    if n.kind == "heading":
+        while stack and stack[-1].level >= n.level:
+            stack.pop()
+        stack.append(Heading(n.text, n.level, n.line))
+        if cur is not None and (cur.level == 0 or n.level <= cur.level):
+            cur = None
+    if cur is not None and cur.form == "bullet":
+        if n.kind == "line" and n.depth <= 1 and (n.bullet or n.first):
+            cur = None
+        elif n.kind != "line" and n.depth < 1:
+            cur = None
+    if cur is not None:
+        cur.nodes.append(n)
+    return cur
 
 
 def _clean_title(t: str) -> str:
@@ -338,21 +383,19 @@ def _read_fields(it: Item) -> None:
     last_was_field = False
     for n in it.nodes:
         if n.kind == "line":
-            if _GWT_RE.match(n.text):
+            gwt, f, recs = _line_form(n.text)
+            if gwt:
                 it.gwt.append(n)
                 cur = None
                 continue
-            if " | " in n.text and parse_field(n.text) is None:
-                recs = parse_pipe_record(n.text)
-                if len(recs) >= 2:
-                    for key, raw, val in recs:
-                        _add(it, Field(key, raw, val, n.line, n))
-                    cur = None
-                    continue
+            if recs:
+                for key, raw, val in recs:
+                    _add(it, Field(key, raw, val, n.line, n))
+                cur = None
+                continue
             if cur is not None and n.depth > cur_depth:
                 cur.more.append(n)
                 continue
-            f = parse_field(n.text)
             if f is not None:
                 key, raw, val = f
                 cur = Field(key, raw, val, n.line, n)
@@ -374,6 +417,21 @@ def _read_fields(it: Item) -> None:
             else:
                 it.prose.append(n)
         last_was_field = False
+
+
+@lru_cache(maxsize=1 << 14)
+def _line_form(text: str) -> tuple[bool, tuple[str, str, str] | None, tuple[tuple[str, str, str], ...]]:
+    """How an item's body line reads: (GIVEN/WHEN/THEN line, its field, the fields
+    of a pipe record of two or more). Body lines repeat from item to item
+    ("**Priority:** P1", "**Setup:**"), so each distinct text is read once."""
+    if _GWT_RE.match(text):
+        return True, None, ()
+    f = parse_field(text)
+    if f is None and " | " in text:
+        recs = parse_pipe_record(text)
+        if len(recs) >= 2:
+            return False, None, tuple(recs)
+    return False, f, ()
 
 
 def _add(it: Item, f: Field) -> None:

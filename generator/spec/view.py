@@ -41,6 +41,7 @@ class DocView:
     nodes: list[Node]
     items: list[Item] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    _heads: list[tuple[int, int, str]] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def build(cls, code: str, filename: str, text: str, nodes: list[Node], lines: list[str] | None = None) -> "DocView":
@@ -58,16 +59,20 @@ class DocView:
     def section_spans(self, *words: str, level: int | None = None) -> list[tuple[int, int]]:
         """Node index spans [heading, end) of headings whose title holds any of `words`."""
         out = []
-        for i, n in enumerate(self.nodes):
-            if n.kind != "heading" or (level is not None and n.level != level):
+        heads = self.headings()
+        for k, (i, lvl, t) in enumerate(heads):
+            if (level is not None and lvl != level) or not any(w in t for w in words):
                 continue
-            t = n.text.lower()
-            if any(w in t for w in words):
-                j = i + 1
-                while j < len(self.nodes) and not (self.nodes[j].kind == "heading" and self.nodes[j].level <= n.level):
-                    j += 1
-                out.append((i, j))
+            j = next((i2 for i2, l2, _ in heads[k + 1 :] if l2 <= lvl), len(self.nodes))
+            out.append((i, j))
         return out
+
+    def headings(self) -> list[tuple[int, int, str]]:
+        """(node index, level, lowered title) of every heading: sections are looked up
+        by keyword several times per document, and headings are few among the nodes."""
+        if self._heads is None:
+            self._heads = [(i, n.level, n.text.lower()) for i, n in enumerate(self.nodes) if n.kind == "heading"]
+        return self._heads
 
     def section_nodes(self, *words: str, level: int | None = None) -> list[Node]:
         """Body nodes of the first section whose heading holds any of `words`."""

@@ -1,0 +1,112 @@
+"""Run independent jobs in forked processes that share one queue of work.
+
+The jobs are pure functions of their input, so which process runs which job
+changes nothing but the time taken. The queue is a pipe holding one byte per
+job index: a one-byte read is atomic, so every job is taken exactly once, and
+each process takes the next job as soon as it is free (the cost of a job is
+not known in advance: the same number of bytes can cost twice as much in one
+document as in another). A worker pickles each result as soon as it has it
+into a scratch file (in memory where the system allows), so pickling is part
+of the work the queue balances rather than a tail after it; the caller reads
+the file once the worker has exited. The calling process works through the
+queue too, and runs itself whatever a worker did not deliver (no fork to be
+had, a worker that failed), so the results are always complete.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import tempfile
+from collections.abc import Callable, Sequence
+from typing import Any, BinaryIO
+
+MAX_JOBS = 256  # one byte per job index
+
+
+def run(jobs: Sequence[Any], fn: Callable[[Any], Any], processes: int) -> list[Any]:
+    """`[fn(j) for j in jobs]` (in some order), spread over up to `processes` processes."""
+    if processes < 2 or len(jobs) < 2 or len(jobs) > MAX_JOBS or not hasattr(os, "fork"):
+        return [fn(j) for j in jobs]
+    q_read, q_write = os.pipe()
+    os.write(q_write, bytes(range(len(jobs))))
+    workers: list[tuple[int, BinaryIO]] = []
+    try:
+        for _ in range(processes - 1):
+            started = _start(q_read, q_write, jobs, fn)
+            if started is None:
+                break
+            workers.append(started)
+    finally:
+        os.close(q_write)
+    done: dict[int, Any] = {}
+    try:
+        _work(q_read, jobs, fn, done)
+    finally:
+        os.close(q_read)
+        for pid, out in workers:
+            done.update(_collect(pid, out))
+    for k in range(len(jobs)):  # anything a worker took but did not deliver
+        if k not in done:
+            done[k] = fn(jobs[k])
+    return [done[k] for k in range(len(jobs))]
+
+
+def _work(q_read: int, jobs: Sequence[Any], fn: Callable[[Any], Any], done: dict[int, Any]) -> None:
+    while True:
+        b = os.read(q_read, 1)
+        if not b:
+            return
+        done[b[0]] = fn(jobs[b[0]])
+
+
+def _start(q_read: int, q_write: int, jobs: Sequence[Any], fn: Callable[[Any], Any]) -> tuple[int, BinaryIO] | None:
+    """(pid, scratch file it writes its results to) of a new worker, or None when none can be had."""
+    out = _scratch()
+    try:
+        pid = os.fork()
+    except OSError:
+        out.close()
+        return None
+    if pid == 0:  # the worker: never returns
+        status = 1
+        try:
+            os.close(q_write)
+            while True:
+                b = os.read(q_read, 1)
+                if not b:
+                    break
+                pickle.dump((b[0], fn(jobs[b[0]])), out, protocol=5)
+            out.flush()
+            status = 0
+        finally:
+            os._exit(status)
+    return pid, out
+
+
+def _scratch() -> BinaryIO:
+    """An anonymous file for a worker's results: in memory on Linux, else a temporary file."""
+    if hasattr(os, "memfd_create"):
+        try:
+            return open(os.memfd_create("parsed", os.MFD_CLOEXEC), "w+b")
+        except OSError:
+            pass
+    return tempfile.TemporaryFile()
+
+
+def _collect(pid: int, out: BinaryIO) -> dict[int, Any]:
+    """What a worker delivered (nothing unless it finished cleanly), once it has exited."""
+    with out:
+        _, status = os.waitpid(pid, 0)
+        if status != 0:
+            return {}
+        out.seek(0)
+        done: dict[int, Any] = {}
+        while True:
+            try:
+                k, res = pickle.load(out)
+            except EOFError:
+                return done
+            except Exception:  # unreadable: the caller runs those jobs itself
+                return {}
+            done[k] = res

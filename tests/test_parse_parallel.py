@@ -1,0 +1,89 @@
+"""Jobs shared by forked processes: complete, ordered results whatever happens to a worker."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from generator.spec import parallel
+
+
+def square(x: int) -> tuple[int, int]:
+    return x, x * x
+
+
+def test_results_in_job_order():
+    jobs = list(range(40))
+    assert parallel.run(jobs, square, 2) == [square(x) for x in jobs]
+    assert parallel.run(jobs, square, 3) == [square(x) for x in jobs]
+
+
+def test_work_is_shared():
+    def who(x: int) -> int:
+        import time
+
+        time.sleep(0.02)
+        return os.getpid()
+
+    pids = parallel.run(list(range(20)), who, 2)
+    assert len(set(pids)) == 2
+
+
+def test_no_fork_runs_everything_here(monkeypatch):
+    def no_fork():
+        raise OSError("no processes left")
+
+    monkeypatch.setattr(parallel.os, "fork", no_fork)
+    assert parallel.run(list(range(10)), square, 2) == [square(x) for x in range(10)]
+
+
+def test_dead_worker_jobs_are_run_here():
+    parent = os.getpid()
+
+    def fragile(x: int) -> int:
+        if os.getpid() != parent:
+            os._exit(3)  # the worker dies after taking a job
+        return x + 1
+
+    assert parallel.run(list(range(10)), fragile, 2) == [x + 1 for x in range(10)]
+
+
+def test_unpicklable_result_falls_back():
+    parent = os.getpid()
+
+    def odd(x: int):
+        return (lambda: x) if os.getpid() != parent else x
+
+    assert parallel.run(list(range(6)), odd, 2) == list(range(6))
+
+
+def test_exception_in_caller_reaps_workers(monkeypatch):
+    parent = os.getpid()
+    forked: list[int] = []
+    real_fork = os.fork
+
+    def fork() -> int:
+        pid = real_fork()
+        if pid:
+            forked.append(pid)
+        return pid
+
+    monkeypatch.setattr(parallel.os, "fork", fork)
+
+    def boom(x: int) -> int:
+        if os.getpid() == parent:
+            raise ValueError("bad job")
+        return x
+
+    with pytest.raises(ValueError):
+        parallel.run(list(range(6)), boom, 2)
+    assert forked
+    with pytest.raises(ChildProcessError):  # already waited for
+        os.waitpid(forked[0], os.WNOHANG)
+
+
+def test_single_process_or_single_job_stays_here(monkeypatch):
+    monkeypatch.setattr(parallel.os, "fork", lambda: pytest.fail("forked"))
+    assert parallel.run([1, 2, 3], square, 1) == [square(1), square(2), square(3)]
+    assert parallel.run([5], square, 2) == [square(5)]

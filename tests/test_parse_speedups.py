@@ -1,0 +1,111 @@
+"""The block parser's shortcuts give the nodes markdown-it's own run gives.
+
+`blocks._parser()` skips list attempts that cannot match, runs markdown-it's
+block step without the (here no-op) normalize step, and keeps only the outer
+tokens of tables. These tests compare the resulting nodes, and the table
+extents, with markdown-it as configured (`blocks.plain_parser()`).
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from generator.spec import blocks
+
+
+def plain_nodes(text: str) -> list[blocks.Node]:
+    return blocks.tokens_to_nodes(blocks.plain_parser().parse(text), text.split("\n"))
+
+
+def gated_nodes(text: str) -> list[blocks.Node]:
+    return blocks.tokens_to_nodes(blocks.parse_tokens(text), text.split("\n"))
+
+
+def table_maps(tokens: list) -> list[tuple]:
+    return [(t.type, t.level, t.map) for t in tokens if t.type in ("table_open", "table_close")]
+
+
+TABLES = [
+    "| a | b |\n|---|---|\n| 1 | 2 |\n| 3 | 4 |\n",
+    "| a | b |\n|---|---|\n| 1 | 2 |\n# heading ends it\n| 3 |\n",
+    "| a | b |\n|---|---|\n| 1 |\n> quote ends it\n",
+    "| a | b |\n|---|---|\n| 1 | 2 |\n- list ends it\n",
+    "| a | b |\n|---|---|\n| 1 | 2 |\n```\nfence ends it\n```\n",
+    "| a | b |\n|---|---|\n| 1 | 2 |\n\ntext after a blank\n",
+    "| a | b |\n|---|---|\nno pipes still a row\n---\n",
+    "- item\n  | a | b |\n  |---|---|\n  | 1 | 2 |\n| 3 | 4 |\n",
+    "> | a | b |\n> |---|---|\n> | 1 | 2 |\nlazy\n",
+    "| a \\| b | c |\n|:--|--:|\n| `x|y` | z |\n    | code? |\n",
+    "|a|\n|-|\n" + "|x|\n" * 50 + "para\n",
+    "text\n| a | b |\n|---|---|\n| 1 | 2 |\n",
+    "| a | b | c |\n|---|---|\n| 1 | 2 |\n",
+]
+
+
+@pytest.mark.parametrize("text", TABLES)
+def test_tables_same_extent_and_nodes(text):
+    assert table_maps(blocks.parse_tokens(text)) == table_maps(blocks.plain_parser().parse(text))
+    assert gated_nodes(text) == plain_nodes(text)
+
+
+def test_table_autocompleted_cell_limit_same_extent():
+    # markdown-it stops a table once 65,536 cells had to be made up for short rows.
+    head = "|" + "|".join("c" * 1 for _ in range(300)) + "|\n|" + "|".join("-" for _ in range(300)) + "|\n"
+    text = head + "|x|\n" * 240 + "after\n"
+    assert table_maps(blocks.parse_tokens(text)) == table_maps(blocks.plain_parser().parse(text))
+    assert gated_nodes(text) == plain_nodes(text)
+
+
+def test_list_markers_glued_to_text_are_not_lists():
+    text = "**Priority:** P1\n*emphasis* line\n-dash\n+plus\n- real\n* real\n+ real\n-\n*\n**\n"
+    assert blocks._token_rows(blocks.parse_tokens(text)) == blocks._token_rows(blocks.plain_parser().parse(text))
+    assert gated_nodes(text) == plain_nodes(text)
+
+
+def test_text_needing_normalize_still_goes_through_it():
+    for text in ("a\r\nb\r\n", "a\rb\n", "a\0b\n| x |\n|---|\n| \0 |\n"):
+        assert blocks._token_rows(blocks.parse_tokens(text)) == blocks._token_rows(blocks.plain_parser().parse(text))
+
+
+_FRAGMENTS = ["| a | b |", "|---|---|", "|:-:|", "a | b", "--|--", "| x", "x |", "", "# h", "> q", "- l", "* l",
+              "**k:** v", "```", "    code", "text", "1. n", "<div>", "|", "||", "| `a|b` | c |", "---"]
+
+
+def test_random_table_documents_same_nodes():
+    rnd = random.Random(77)
+    for _ in range(2000):
+        lines = [" " * rnd.choice((0, 0, 0, 2, 4)) + rnd.choice(_FRAGMENTS) for _ in range(rnd.randint(1, 20))]
+        text = "\n".join(lines)
+        assert table_maps(blocks.parse_tokens(text)) == table_maps(blocks.plain_parser().parse(text)), text
+        assert gated_nodes(text) == plain_nodes(text), text
+
+
+_LINES = ["text", "  indented", "> quoted", ">> q", "| a | b |", "|x", "a | b", "<!-- c -->", "x <!-- c", "-->",
+          "**k:** v", "\u00a0", "- item", "1. one", "  ", "tail  "]
+
+
+def test_plain_paragraph_shortcut_matches_line_reading():
+    rnd = random.Random(5)
+    for _ in range(3000):
+        lines = [rnd.choice(_LINES) for _ in range(rnd.randint(1, 6))]
+        depth, a, offset = rnd.randint(0, 2), rnd.randint(0, 9), rnd.choice((0, 40))
+        fast: list[blocks.Node] = []
+        blocks._paragraph(fast, ["pad"] * a + lines, a, a + len(lines), depth, False, offset)
+        slow: list[blocks.Node] = []
+        blocks._paragraph_lines(slow, lines, a, depth, False, offset)
+        assert fast == slow, lines
+
+
+GATE_CASES = [
+    "para\n- item\n---\n", "para\n-x\n===\n", "para\n- - -\n", "para\n--  \n", "para\n== =\n", "para\n=\n",
+    "para\n  -\n", "para\n\t---\n", "para\n-- x\nmore\n---\n", "a|b\n- -|-\n", "a|b\n-\n", "a | b\n-- |\n",
+    "a | b\n|-\t|\n", "a | b\n:-\n", "a | b\n|x|\n", "**k:** v\n- `x`\n- y\n", "x\n- a\n  ---\n",
+]
+
+
+@pytest.mark.parametrize("text", GATE_CASES)
+def test_gate_refinements_same_tokens(text):
+    for t in (text, "  " + text.replace("\n", "\n  "), "- " + text.replace("\n", "\n  ")):
+        assert blocks._token_rows(blocks.parse_tokens(t)) == blocks._token_rows(blocks.plain_parser().parse(t)), t
