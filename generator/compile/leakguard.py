@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from itertools import chain, count
+from itertools import chain, compress, count, filterfalse
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -41,6 +41,11 @@ for _c in range(0x41, 0x5B):
     _FOLD[_c] = _c + 0x20
 _ASCII_FOLD = bytes(_FOLD)
 _WIDE_PUNCT = tuple(c.encode("utf-8") for c in "—–“”‘’")
+# The bytes fold with every digit read as 0. Folding keeps word boundaries, so an
+# anchor in a line leaves its masked form among the masked line's words; and lines
+# that differ only in their numbers, which is much of what sets one task's outputs
+# apart, mask to one line that is proven clean once.
+_MASK = _ASCII_FOLD.translate(bytes.maketrans(b"123456789", b"000000000"))
 _ODD_BREAKS = (b"\r", b"\x0b", b"\x0c", b"\x1c", b"\x1d", b"\x1e")
 # A word made of dashes only; \s and \S are str.split's whitespace and its complement.
 _LONE_DASH_RE = re.compile(r"(?<!\S)-+(?!\S)")
@@ -62,7 +67,12 @@ def words(text: str) -> list[str]:
     """Normalised words: case folded, markdown punctuation removed, lone dashes dropped."""
     text = _normalised(text)
     if "-" in text and _LONE_DASH_RE.search(text):  # only then is there a word to drop
-        return [w for w in text.split() if w.strip("-")]
+        ws = text.split()
+        if len(ws) < 256:
+            return [w for w in ws if w.strip("-")]
+        # A whole document: find its few distinct dash words, then drop them in C.
+        dashes = {w for w in set(ws) if not w.strip("-")}
+        return list(filterfalse(dashes.__contains__, ws))
     return text.split()
 
 
@@ -168,55 +178,90 @@ class Guard:
                 hit.append((pos, n))
         self._keys = frozenset(self.anchors)
         self._bkeys = frozenset(k.encode("utf-8") for k in self._keys)
+        self._masked = frozenset(k.translate(_MASK) for k in self._bkeys)
 
     def find(self, ws: list[str]) -> list[Needle]:
         """Needles that occur as a run of words in `ws`."""
         hits = self._keys.intersection(ws)
         if not hits:
             return []
-        found: list[Needle] = []
-        for i, w in enumerate(ws):
-            if w not in hits:
-                continue
-            for off, n in self.anchors[w]:
+        found: dict[Needle, None] = {}  # in the order first found
+        anchors = self.anchors
+        for i in compress(count(), map(hits.__contains__, ws)):
+            for off, n in anchors[ws[i]]:
                 start = i - off
                 if start >= 0 and tuple(ws[start : start + len(n.words)]) == n.words and n not in found:
-                    found.append(n)
-        return found
+                    found[n] = None
+        return list(found)
 
     def scan(self, files: Mapping[str, bytes]) -> list[Leak]:
-        """Every leak in `files`, by path and line; lines repeated across files are checked once.
+        """Every leak in `files`, by path and line.
+
+        A file is first checked on its masked lines (see `_MASK`): one
+        holding no masked anchor cannot hold a needle, and masked lines met
+        in an earlier file are not read again. Only the other files are read
+        line by line (`_scan_file`). The result depends on each file alone,
+        so scanning disjoint shares of the outputs and concatenating their
+        leaks in path order gives what one scan of them all gives.
+        """
+        if not self.needles:
+            return []
+        clean: set[bytes] = set()
+        cache: dict[bytes, list[Needle]] = {}
+        leaks: list[Leak] = []
+        for path in sorted(files):
+            data = files[path]
+            if not self._masked_clean(data, clean):
+                leaks.extend(self._scan_file(path, data, cache))
+        return leaks
+
+    def _masked_clean(self, data: bytes, clean: set[bytes]) -> bool:
+        """True when no word of `data` can be an anchor; adds the lines that proves to `clean`.
+
+        Text that is not ASCII once the wide punctuation is gone is never
+        proven here: its words need the full `words` treatment.
+        """
+        lines = data.translate(_MASK).split(b"\n")
+        if clean.issuperset(lines):
+            return True
+        new = set(lines).difference(clean)
+        text = _ascii_words(b"\n".join(new))
+        if text is None:
+            return False
+        if self._masked.isdisjoint(text.split()):
+            clean.update(new)
+            return True
+        clean.update(x for x in new if self._masked.isdisjoint(_ascii_words(x).split()))
+        return False
+
+    def _scan_file(self, path: str, data: bytes, cache: dict) -> list[Leak]:
+        """The leaks of one file, line by line; `cache` holds the verdict per distinct line.
 
         Plain-ASCII files (after mapping the typographic dashes and quotes
         `words` drops anyway) are normalised as bytes, which gives the same
         words far faster; anything else goes through `words` line by line.
         A line is looked at closely only when one of its words is an anchor.
         """
-        if not self.needles:
-            return []
-        cache: dict[bytes, list[Needle]] = {}
+        raw = data
+        if not data.isascii():  # the wide punctuation is all non-ASCII
+            for wide in _WIDE_PUNCT:
+                if wide in data:
+                    data = data.replace(wide, b" ")
+        if data.isascii() and not any(b in data for b in _ODD_BREAKS):
+            if self._bkeys.isdisjoint(data.translate(_ASCII_FOLD).split()):
+                return []  # no anchor anywhere in the file: no needle can be in it
+            lines = data.split(b"\n")
+            fast = True
+        else:
+            lines = raw.decode("utf-8", errors="replace").splitlines()
+            fast = False
         leaks: list[Leak] = []
-        bkeys = self._bkeys
-        for path in sorted(files):
-            data = files[path]
-            if not data.isascii():  # the wide punctuation is all non-ASCII
-                for wide in _WIDE_PUNCT:
-                    if wide in data:
-                        data = data.replace(wide, b" ")
-            if data.isascii() and not any(b in data for b in _ODD_BREAKS):
-                if bkeys.isdisjoint(data.translate(_ASCII_FOLD).split()):
-                    continue  # no anchor anywhere in the file: no needle can be in it
-                lines = data.split(b"\n")
-                fast = True
-            else:
-                lines = files[path].decode("utf-8", errors="replace").splitlines()
-                fast = False
-            for n, line in enumerate(lines, 1):
-                hit = cache.get(line)
-                if hit is None:
-                    hit = cache[line] = self._find_line(line, fast)
-                if hit:
-                    leaks.extend(Leak(path, n, x) for x in hit)
+        for n, line in enumerate(lines, 1):
+            hit = cache.get(line)
+            if hit is None:
+                hit = cache[line] = self._find_line(line, fast)
+            if hit:
+                leaks.extend(Leak(path, n, x) for x in hit)
         return leaks
 
     def _find_line(self, line, fast: bool) -> list[Needle]:
@@ -226,6 +271,16 @@ class Guard:
         if self._bkeys.isdisjoint(ws):
             return []
         return self.find([w.decode("ascii") for w in ws if w.strip(b"-")])
+
+
+def _ascii_words(text: bytes) -> bytes | None:
+    """`text` with the wide punctuation turned into spaces, or None when other non-ASCII is left."""
+    if text.isascii():
+        return text
+    for wide in _WIDE_PUNCT:
+        if wide in text:
+            text = text.replace(wide, b" ")
+    return text if text.isascii() else None
 
 
 def _needles(spec: ProductSpec) -> list[Needle]:
@@ -260,7 +315,13 @@ def _needles(spec: ProductSpec) -> list[Needle]:
             for k, cmd in enumerate(step.script.splitlines()):
                 if cmd.strip() and not cmd.strip().startswith("#"):
                     add("command", cmd, base + k, MIN_COMMAND)
+    # A unit repeating an earlier one of the same sort can add nothing: its needle
+    # is already there, or was refused for the same reason.
+    done: set[tuple[bool, str]] = set()
     for n, unit, code in _units(d9.text):
+        if (code, unit) in done:
+            continue
+        done.add((code, unit))
         if code:
             if unit.strip() and not unit.strip().startswith("#"):
                 add("command", unit, n, MIN_COMMAND + 1)
@@ -308,14 +369,14 @@ def build_guard(spec: ProductSpec, cache: dict | None = None) -> Guard:
     got = old.get(("needles", key9))
     if got is None:
         needles = _needles(spec)
-        got = (needles, Guard(needles) if needles else None)
+        got = (needles, _by_rare_word(needles))
     new[("needles", key9)] = got
-    needles, probe = got
+    needles, index = got
     if not needles:
         _keep(cache, new)
         return Guard([])
     visible: set[Needle] = set()
-    common: Counter = Counter()
+    counts: list[Counter] = []
     parts = []
     for code in DESIGN_DOCS + BUILDER_DOCS:
         d = spec.documents.get(code)
@@ -324,20 +385,45 @@ def build_guard(spec: ProductSpec, cache: dict | None = None) -> Guard:
         key = ("doc", code, d.digest, key9)
         part = old.get(key)
         if part is None:
-            part = _shown(probe, code, d.text)
+            part = _shown(index, code, d.text)
         new[key] = part
         parts.append(key)
         visible.update(part[0])
-        common.update(part[1])
+        counts.append(part[1])
     final_key = ("guard", key9, tuple(parts))
     guard = old.get(final_key)
     if guard is None:
-        for w in _template_words():  # template wording is in every output: never an anchor if avoidable
-            common[w] += 1 << 30
-        guard = Guard([n for n in needles if n not in visible], common)
+        kept = [n for n in needles if n not in visible]
+        guard = Guard(kept, _common(kept, counts))
     new[final_key] = guard
     _keep(cache, new)
     return guard
+
+
+def _common(needles: list[Needle], counts: list[Counter]) -> Counter:
+    """How often each needle word stands in the documents, plus 2**30 for template wording.
+
+    Template wording is in every output: never an anchor if avoidable. Only
+    needle words are counted, since the anchor choice reads no others.
+    """
+    vocab = {w for n in needles for w in n.words}
+    common: Counter = Counter()
+    for c in counts:
+        for w in c.keys() & vocab:
+            common[w] += c[w]
+    for w in _template_words() & vocab:
+        common[w] += 1 << 30
+    return common
+
+
+def _by_rare_word(needles: list[Needle]) -> dict[str, list[Needle]]:
+    """Needles by their word found in the fewest needles (first on a tie), in needle order."""
+    freq = Counter(chain.from_iterable(n.words for n in needles))
+    index: dict[str, list[Needle]] = {}
+    for n in needles:
+        w = min(n.words, key=freq.__getitem__)
+        index.setdefault(w, []).append(n)
+    return index
 
 
 def _keep(cache: dict | None, new: dict) -> None:
@@ -346,27 +432,39 @@ def _keep(cache: dict | None, new: dict) -> None:
         cache.update(new)
 
 
-def _shown(probe: Guard, code: str, text: str) -> tuple[frozenset, Counter]:
-    """(needles one document shows builders anyway, its word counts)."""
+def _shown(index: dict[str, list[Needle]], code: str, text: str) -> tuple[frozenset, Counter]:
+    """(needles one document shows builders anyway, its word counts).
+
+    A needle can be shown only if every word of it is in the document, so
+    the others are dropped at once, and the rest are anchored on the word
+    this document uses least: the set found does not depend on the anchors.
+    """
     ws = words(text)
-    if code in DESIGN_DOCS:
-        return frozenset(probe.find(ws)), Counter(ws)
+    counts = Counter(ws)
+    design = code in DESIGN_DOCS
+    has = counts.__contains__
+    cands = [n for w in index if w in counts for n in index[w]
+             if (design or n.kind in ("command", "sentence")) and all(map(has, n.words))]
+    if not cands:
+        return frozenset(), counts
+    probe = Guard(cands, counts)
+    if design:
+        return frozenset(probe.find(ws)), counts
     visible: set[Needle] = set()
     lines = text.splitlines()
-    # A line can show a needle only if one of its words is an anchor: test that on the
-    # whole document, then line by line on the normalised text (same line breaks,
-    # a superset of the words `words` keeps), before normalising a line on its own.
-    if not probe._keys.isdisjoint(ws):
-        folded = _normalised(text).splitlines()
-        if len(folded) != len(lines):
-            folded = lines  # cannot happen; never trade correctness for the shortcut
-        keys = probe._keys
-        for line, quick in zip(lines, folded):
-            if keys.isdisjoint(quick.split()):
-                continue
-            lws = words(_MARKER_RE.sub("", line))
-            visible.update(n for n in probe.find(lws) if n.kind in ("command", "sentence") and len(lws) > len(n.words))
-    return frozenset(visible), Counter(ws)
+    # A line can show a needle only if one of its words is an anchor: test that line
+    # by line on the normalised text (same line breaks, a superset of the words
+    # `words` keeps), before normalising a line on its own.
+    folded = _normalised(text).splitlines()
+    if len(folded) != len(lines):
+        folded = lines  # cannot happen; never trade correctness for the shortcut
+    keys = probe._keys
+    for line, quick in zip(lines, folded):
+        if keys.isdisjoint(quick.split()):
+            continue
+        lws = words(_MARKER_RE.sub("", line))
+        visible.update(n for n in probe.find(lws) if len(lws) > len(n.words))
+    return frozenset(visible), counts
 
 
 def check(spec: ProductSpec, files: Mapping[str, bytes], guard: Guard | None = None) -> None:
