@@ -65,7 +65,11 @@ def _normalised(text: str) -> str:
 
 def words(text: str) -> list[str]:
     """Normalised words: case folded, markdown punctuation removed, lone dashes dropped."""
-    text = _normalised(text)
+    return _split_words(_normalised(text))
+
+
+def _split_words(text: str) -> list[str]:
+    """The words of normalised text, lone dashes dropped."""
     if "-" in text and _LONE_DASH_RE.search(text):  # only then is there a word to drop
         ws = text.split()
         if len(ws) < 256:
@@ -156,6 +160,21 @@ def _units(text: str) -> Iterable[tuple[int, str, bool]]:
             yield start, s, False
 
 
+def _ranks(freq: Counter, common: Mapping[str, int]) -> dict:
+    """Each word's anchor rank: the anchor is the word with the least
+    (common count, needle count, -length).
+
+    With integer counts the triple is packed into one int of the same order,
+    which compares faster; anything else keeps the triple.
+    """
+    counts = {w: common.get(w, 0) for w in freq}
+    if not freq or not all(type(v) is int for v in counts.values()):
+        return {w: (counts[w], c, -len(w)) for w, c in freq.items()}
+    m = max(freq.values()) + 1
+    span = max(map(len, freq)) + 1
+    return {w: (counts[w] * m + c) * span + span - 1 - len(w) for w, c in freq.items()}
+
+
 class Guard:
     """The D9 needles of one spec, ready to scan outputs."""
 
@@ -164,13 +183,16 @@ class Guard:
         self.needles = needles
         freq = Counter(chain.from_iterable(n.words for n in needles))
         common = common or {}
-        # The anchor is the word with the least (common count, needle count, -length), first on a tie.
-        rank = {w: (common.get(w, 0), c, -len(w)) for w, c in freq.items()}
+        rank = _ranks(freq, common)
         self.anchors: dict[str, list[tuple[int, Needle]]] = {}
         anchors = self.anchors
         for n in needles:
             ws = n.words
-            pos = 0 if len(ws) == 1 else min(zip(map(rank.__getitem__, ws), count()))[1]
+            if len(ws) == 1:
+                pos = 0
+            else:
+                rs = list(map(rank.__getitem__, ws))
+                pos = rs.index(min(rs))  # the first on a tie
             hit = anchors.get(ws[pos])
             if hit is None:
                 anchors[ws[pos]] = [(pos, n)]
@@ -288,48 +310,70 @@ def _needles(spec: ProductSpec) -> list[Needle]:
     if not d9 or not d9.present:
         return []
     name = d9.filename
-    # (kind, words) → the first needle with them; D9 repeats much of its text, so
-    # each distinct text is normalised once and a repeat costs a dict lookup.
+    cands = _candidates(spec, d9.text)
+    ws_of = _words_of([text for _, text, _, _ in cands])
+    # (kind, words) → the first needle with them.
     unique: dict[tuple, Needle] = {}
-    seen_words: dict[str, tuple[str, ...]] = {}
-
-    def add(kind: str, text: str, line: int, minimum: int) -> None:
-        ws = seen_words.get(text)
-        if ws is None:
-            ws = seen_words[text] = tuple(words(text))
+    for kind, text, line, minimum in cands:
+        ws = ws_of[text]
         if len(ws) < minimum or (kind, ws) in unique:
-            return
-        if kind == "sentence" and sum(1 for w in ws if not _REF_WORD_RE.match(w)) < MIN_WORDS - 1:
-            return  # a list of references, not a secret
+            continue
+        if kind == "sentence" and len(ws) - len(list(filter(_REF_WORD_RE.match, ws))) < MIN_WORDS - 1:
+            continue  # a list of references, not a secret
         unique[(kind, ws)] = Needle(kind, ws, f"{name}:{line}", " ".join(text.split()))
+    return list(unique.values())
 
+
+def _candidates(spec: ProductSpec, text: str) -> list[tuple[str, str, int, int]]:
+    """(kind, text, line, minimum words) of every would-be needle, in D9 order.
+
+    A unit repeating an earlier one of the same sort is left out: its needle
+    would already be there, or be refused for the same reason.
+    """
+    out: list[tuple[str, str, int, int]] = []
+    add = out.append
     for h in spec.holdouts.holdouts:
         line = h.source.line if h.source else 0
-        add("id", h.id, line, 1)
-        add("title", h.title, line, 2)
+        add(("id", h.id, line, 1))
+        add(("title", h.title, line, 2))
         slug = _SLUG_RE.sub("-", h.title.lower()).strip("-")
         if slug.count("-") >= 1:
-            add("slug", slug, line, 1)
+            add(("slug", slug, line, 1))
         for step in h.steps:
             base = step.source.line if step.source else line
             for k, cmd in enumerate(step.script.splitlines()):
                 if cmd.strip() and not cmd.strip().startswith("#"):
-                    add("command", cmd, base + k, MIN_COMMAND)
-    # A unit repeating an earlier one of the same sort can add nothing: its needle
-    # is already there, or was refused for the same reason.
-    done: set[tuple[bool, str]] = set()
-    for n, unit, code in _units(d9.text):
-        if (code, unit) in done:
+                    add(("command", cmd, base + k, MIN_COMMAND))
+    seen_code: set[str] = set()
+    seen_prose: set[str] = set()
+    for n, unit, code in _units(text):
+        seen = seen_code if code else seen_prose
+        if unit in seen:
             continue
-        done.add((code, unit))
+        seen.add(unit)
         if code:
             if unit.strip() and not unit.strip().startswith("#"):
-                add("command", unit, n, MIN_COMMAND + 1)
+                add(("command", unit, n, MIN_COMMAND + 1))
         elif _SLUG_WORD_RE.match(unit.strip().casefold()):
-            add("slug", unit.strip(), n, 1)
+            add(("slug", unit.strip(), n, 1))
         else:
-            add("sentence", unit, n, MIN_WORDS)
-    return list(unique.values())
+            add(("sentence", unit, n, MIN_WORDS))
+    return out
+
+
+def _words_of(texts: list[str]) -> dict[str, tuple[str, ...]]:
+    """`words` of each distinct text as a tuple, normalising them all in one pass.
+
+    Normalising works character by character and keeps line feeds, so the
+    texts are joined on them; should a text hold one itself, each is
+    normalised on its own.
+    """
+    distinct = list(dict.fromkeys(texts))
+    joined = "\n".join(distinct)
+    folded = _normalised(joined).split("\n")
+    if joined.count("\n") != len(distinct) - 1 or len(folded) != len(distinct):
+        return {t: tuple(words(t)) for t in distinct}
+    return {t: tuple(_split_words(f)) for t, f in zip(distinct, folded)}
 
 
 @lru_cache(maxsize=1)
@@ -369,9 +413,9 @@ def build_guard(spec: ProductSpec, cache: dict | None = None) -> Guard:
     got = old.get(("needles", key9))
     if got is None:
         needles = _needles(spec)
-        got = (needles, _by_rare_word(needles))
+        got = (needles, _by_rare_word(needles), frozenset(chain.from_iterable(n.words for n in needles)))
     new[("needles", key9)] = got
-    needles, index = got
+    needles, index, vocab = got
     if not needles:
         _keep(cache, new)
         return Guard([])
@@ -385,7 +429,7 @@ def build_guard(spec: ProductSpec, cache: dict | None = None) -> Guard:
         key = ("doc", code, d.digest, key9)
         part = old.get(key)
         if part is None:
-            part = _shown(index, code, d.text)
+            part = _shown(index, vocab, code, d.text)
         new[key] = part
         parts.append(key)
         visible.update(part[0])
@@ -432,15 +476,16 @@ def _keep(cache: dict | None, new: dict) -> None:
         cache.update(new)
 
 
-def _shown(index: dict[str, list[Needle]], code: str, text: str) -> tuple[frozenset, Counter]:
-    """(needles one document shows builders anyway, its word counts).
+def _shown(index: dict[str, list[Needle]], vocab: frozenset, code: str, text: str) -> tuple[frozenset, Counter]:
+    """(needles one document shows builders anyway, how often it uses each needle word).
 
     A needle can be shown only if every word of it is in the document, so
     the others are dropped at once, and the rest are anchored on the word
     this document uses least: the set found does not depend on the anchors.
+    Only needle words are counted, as nothing reads the others.
     """
-    ws = words(text)
-    counts = Counter(ws)
+    folded = _normalised(text)
+    counts = Counter(filter(vocab.__contains__, folded.split()))
     design = code in DESIGN_DOCS
     has = counts.__contains__
     cands = [n for w in index if w in counts for n in index[w]
@@ -449,17 +494,17 @@ def _shown(index: dict[str, list[Needle]], code: str, text: str) -> tuple[frozen
         return frozenset(), counts
     probe = Guard(cands, counts)
     if design:
-        return frozenset(probe.find(ws)), counts
+        return frozenset(probe.find(_split_words(folded))), counts
     visible: set[Needle] = set()
     lines = text.splitlines()
     # A line can show a needle only if one of its words is an anchor: test that line
     # by line on the normalised text (same line breaks, a superset of the words
     # `words` keeps), before normalising a line on its own.
-    folded = _normalised(text).splitlines()
-    if len(folded) != len(lines):
-        folded = lines  # cannot happen; never trade correctness for the shortcut
+    quick_lines = folded.splitlines()
+    if len(quick_lines) != len(lines):
+        quick_lines = lines  # cannot happen; never trade correctness for the shortcut
     keys = probe._keys
-    for line, quick in zip(lines, folded):
+    for line, quick in zip(lines, quick_lines):
         if keys.isdisjoint(quick.split()):
             continue
         lws = words(_MARKER_RE.sub("", line))
