@@ -220,9 +220,10 @@ class Guard:
         """Every leak in `files`, by path and line.
 
         A file is first checked on its masked lines (see `_MASK`): one
-        holding no masked anchor cannot hold a needle, and masked lines met
-        in an earlier file are not read again. Only the other files are read
-        line by line (`_scan_file`). The result depends on each file alone,
+        holding no masked anchor cannot hold a needle, and masked lines
+        proven clean in an earlier file are not read again. Only the other
+        files are read line by line (`_scan_file`). The result depends on
+        each file alone,
         so scanning disjoint shares of the outputs and concatenating their
         leaks in path order gives what one scan of them all gives.
         """
@@ -243,18 +244,19 @@ class Guard:
         Text that is not ASCII once the wide punctuation is gone is never
         proven here: its words need the full `words` treatment.
         """
-        lines = data.translate(_MASK).split(b"\n")
-        if clean.issuperset(lines):
+        new = set(data.translate(_MASK).split(b"\n")).difference(clean)
+        if not new:
             return True
-        new = set(lines).difference(clean)
         text = _ascii_words(b"\n".join(new))
-        if text is None:
-            return False
-        if self._masked.isdisjoint(text.split()):
+        if text is not None and self._masked.isdisjoint(text.split()):
             clean.update(new)
             return True
-        clean.update(x for x in new if self._masked.isdisjoint(_ascii_words(x).split()))
+        clean.update(x for x in new if self._masked_line_clean(x))
         return False
+
+    def _masked_line_clean(self, line: bytes) -> bool:
+        text = _ascii_words(line)
+        return text is not None and self._masked.isdisjoint(text.split())
 
     def _scan_file(self, path: str, data: bytes, cache: dict) -> list[Leak]:
         """The leaks of one file, line by line; `cache` holds the verdict per distinct line.
