@@ -5,7 +5,10 @@ its bash steps, and every sentence or table cell of meaningful length.
 Needles the spec shows builders anyway are dropped (see `build_guard`).
 Outputs are then scanned line by line: each needle is anchored on its
 rarest word, so a line is looked at closely only when a set intersection
-says one of those anchors is in it.
+says one of those anchors is in it. Most outputs are cleared before that,
+on their lines with digits masked (see `Guard.scan`). The guard is built
+once; `Guard.scan` over disjoint shares of the outputs, merged with
+`merge_leaks`, reports what one scan of them all does.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from collections.abc import Iterable, Mapping
 from itertools import chain, compress, count, filterfalse
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import attrgetter
 
 from generator.errors import FactoryError
 from generator.model import ProductSpec
@@ -104,6 +108,12 @@ class LeakError(FactoryError):
     def __init__(self, leaks: list[Leak]):
         self.leaks = leaks
         super().__init__("\n".join(str(x) for x in leaks))
+
+
+def merge_leaks(parts: Iterable[list[Leak]]) -> list[Leak]:
+    """The leaks of `Guard.scan` over disjoint shares of the outputs (say, one per
+    worker process), in the order one scan of them all reports them."""
+    return sorted(chain.from_iterable(parts), key=attrgetter("path"))
 
 
 def _units(text: str) -> Iterable[tuple[int, str, bool]]:
