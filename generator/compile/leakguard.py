@@ -449,20 +449,19 @@ def build_guard(spec: ProductSpec, cache: dict | None = None) -> Guard:
     final_key = ("guard", key9, tuple(parts))
     guard = old.get(final_key)
     if guard is None:
-        kept = [n for n in needles if n not in visible]
-        guard = Guard(kept, _common(kept, counts))
+        kept = [n for n in needles if n not in visible] if visible else list(needles)
+        guard = Guard(kept, _common(vocab, counts))
     new[final_key] = guard
     _keep(cache, new)
     return guard
 
 
-def _common(needles: list[Needle], counts: list[Counter]) -> Counter:
-    """How often each needle word stands in the documents, plus 2**30 for template wording.
+def _common(vocab: frozenset, counts: list[Counter]) -> Counter:
+    """How often each word of `vocab` stands in the documents, plus 2**30 for template wording.
 
     Template wording is in every output: never an anchor if avoidable. Only
-    needle words are counted, since the anchor choice reads no others.
+    needle words need counting, since the anchor choice reads no others.
     """
-    vocab = {w for n in needles for w in n.words}
     common: Counter = Counter()
     for c in counts:
         for w in c.keys() & vocab:
