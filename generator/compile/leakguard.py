@@ -385,7 +385,7 @@ def _words_of(texts: list[str]) -> dict[str, tuple[str, ...]]:
     folded = _normalised(joined).split("\n")
     if joined.count("\n") != len(distinct) - 1 or len(folded) != len(distinct):
         return {t: tuple(words(t)) for t in distinct}
-    return {t: tuple(_split_words(f)) for t, f in zip(distinct, folded)}
+    return {t: tuple(_split_words(f) if "-" in f else f.split()) for t, f in zip(distinct, folded)}
 
 
 @lru_cache(maxsize=1)
