@@ -233,9 +233,8 @@ class Guard:
         holding no masked anchor cannot hold a needle, and masked lines
         proven clean in an earlier file are not read again. Only the other
         files are read line by line (`_scan_file`). The result depends on
-        each file alone,
-        so scanning disjoint shares of the outputs and concatenating their
-        leaks in path order gives what one scan of them all gives.
+        each file alone, so scans of disjoint shares of the outputs, merged
+        with `merge_leaks`, give what one scan of them all gives.
         """
         if not self.needles:
             return []
@@ -265,6 +264,7 @@ class Guard:
         return False
 
     def _masked_line_clean(self, line: bytes) -> bool:
+        """One masked line on its own, so a file that fails as a whole still leaves its clean lines proven."""
         text = _ascii_words(line)
         return text is not None and self._masked.isdisjoint(text.split())
 
