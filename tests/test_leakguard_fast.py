@@ -110,9 +110,12 @@ def test_shown_needles_do_not_depend_on_other_needles():
     """A document shows the same needles whether probed with all needles or with its candidates."""
     rnd = random.Random(16)
     for _ in range(300):
-        needles = list({n.words: n for n in (Needle(rnd.choice(["sentence", "command", "title"]),
-                                                    tuple(words(" ".join(rnd.choice(VOCAB[:8]) for _ in range(rnd.randint(1, 3))))),
-                                                    "D9:1", "x") for _ in range(6)) if n.words}.values())
+        made = {}
+        for _ in range(6):
+            ws = tuple(words(" ".join(rnd.choice(VOCAB[:8]) for _ in range(rnd.randint(1, 3)))))
+            if ws:
+                made.setdefault(ws, Needle(rnd.choice(["sentence", "command", "title"]), ws, "D9:1", "x"))
+        needles = list(made.values())
         text = "\n".join(" ".join(rnd.choice(VOCAB) for _ in range(rnd.randint(0, 8))) for _ in range(6))
         vocab = frozenset(w for n in needles for w in n.words)
         ws = words(text)

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from itertools import chain, compress, count, filterfalse
 from dataclasses import dataclass
 from functools import lru_cache
-from operator import attrgetter
+from operator import attrgetter, not_
 
 from generator.errors import FactoryError
 from generator.model import ProductSpec
@@ -232,48 +232,54 @@ class Guard:
         A file is first checked on its masked lines (see `_MASK`): one
         holding no masked anchor cannot hold a needle, and masked lines
         proven clean in an earlier file are not read again. Only the other
-        files are read line by line (`_scan_file`). The result depends on
-        each file alone, so scans of disjoint shares of the outputs, merged
-        with `merge_leaks`, give what one scan of them all gives.
+        files are read line by line (`_scan_file`). Where anchors are plain
+        words the outputs use (real prose), most files fail that check, so
+        once half of them have, the rest are read line by line directly.
+        Either way a file's leaks depend on it alone, so scans of disjoint
+        shares of the outputs, merged with `merge_leaks`, give what one scan
+        of them all gives.
         """
         if not self.needles:
             return []
         clean: set[bytes] = set()
         cache: dict[bytes, list[Needle]] = {}
         leaks: list[Leak] = []
+        tried = failed = 0
         for path in sorted(files):
             data = files[path]
-            if not self._masked_clean(data, clean):
-                leaks.extend(self._scan_file(path, data, cache))
+            masked = None
+            if failed * 2 <= tried:  # masking pays only while most files pass; then read plainly
+                tried += 1
+                masked = data.translate(_MASK).split(b"\n")
+                if self._masked_clean(masked, clean):
+                    continue
+                failed += 1
+            leaks.extend(self._scan_file(path, data, masked, clean, cache))
         return leaks
 
-    def _masked_clean(self, data: bytes, clean: set[bytes]) -> bool:
-        """True when no word of `data` can be an anchor; adds the lines that proves to `clean`.
+    def _masked_clean(self, masked: list[bytes], clean: set[bytes]) -> bool:
+        """True when no word of the masked lines can be an anchor; adds the lines that proves to `clean`.
 
         Text that is not ASCII once the wide punctuation is gone is never
         proven here: its words need the full `words` treatment.
         """
-        new = set(data.translate(_MASK).split(b"\n")).difference(clean)
+        new = set(masked).difference(clean)
         if not new:
             return True
         text = _ascii_words(b"\n".join(new))
         if text is not None and self._masked.isdisjoint(text.split()):
             clean.update(new)
             return True
-        clean.update(x for x in new if self._masked_line_clean(x))
         return False
 
-    def _masked_line_clean(self, line: bytes) -> bool:
-        """One masked line on its own, so a file that fails as a whole still leaves its clean lines proven."""
-        text = _ascii_words(line)
-        return text is not None and self._masked.isdisjoint(text.split())
-
-    def _scan_file(self, path: str, data: bytes, cache: dict) -> list[Leak]:
+    def _scan_file(self, path: str, data: bytes, masked: list[bytes] | None, clean: set[bytes],
+                   cache: dict) -> list[Leak]:
         """The leaks of one file, line by line; `cache` holds the verdict per distinct line.
 
         Plain-ASCII files (after mapping the typographic dashes and quotes
         `words` drops anyway) are normalised as bytes, which gives the same
         words far faster; anything else goes through `words` line by line.
+        Given the file's `masked` lines, those in `clean` are skipped.
         A line is looked at closely only when one of its words is an anchor.
         """
         raw = data
@@ -282,15 +288,20 @@ class Guard:
                 if wide in data:
                     data = data.replace(wide, b" ")
         if data.isascii() and not any(b in data for b in _ODD_BREAKS):
-            if self._bkeys.isdisjoint(data.translate(_ASCII_FOLD).split()):
+            if masked is None and self._bkeys.isdisjoint(data.translate(_ASCII_FOLD).split()):
                 return []  # no anchor anywhere in the file: no needle can be in it
-            lines = data.split(b"\n")
+            lines = data.split(b"\n")  # aligned with `masked`: no mapping here touches a line feed
+            todo = range(1, len(lines) + 1)
+            if masked is not None:
+                todo = compress(todo, map(not_, map(clean.__contains__, masked)))
             fast = True
         else:
             lines = raw.decode("utf-8", errors="replace").splitlines()
+            todo = range(1, len(lines) + 1)
             fast = False
         leaks: list[Leak] = []
-        for n, line in enumerate(lines, 1):
+        for n in todo:  # the numbers of the lines left to read
+            line = lines[n - 1]
             hit = cache.get(line)
             if hit is None:
                 hit = cache[line] = self._find_line(line, fast)
