@@ -54,9 +54,14 @@ def validate(spec: ProductSpec) -> ValidationResult:
     return ValidationResult(status, str(spec.spec_dir), spec.component_name or None, checks, summary, diags)
 
 
+_DOC_ORDER: dict[str, int] = {}
+for _i, _name in enumerate(DOCUMENTS.values()):
+    _DOC_ORDER.setdefault(_name, _i)
+
+
 def _doc_order(path: str) -> int:
-    names = list(DOCUMENTS.values())
-    return names.index(path) if path in names else len(names)
+    """Diagnostics sort in document order, unknown paths last (called once per diagnostic)."""
+    return _DOC_ORDER.get(path, len(DOCUMENTS))
 
 
 def _check(name: str, failures: list[str], ok: str, fail: str) -> CheckResult:
@@ -197,7 +202,9 @@ def _coverage_gate(spec: ProductSpec, reg: Registry, diags: list[Diagnostic]) ->
     if not spec.doc_present("D9"):
         return CheckResult(name, "FAIL", "D9 is missing: P0/P1 scenarios have no holdout coverage")
     covered = {id_key(s) for h in spec.holdouts.holdouts for s in h.validates}
-    covered |= {id_key(r.scenario) for r in spec.holdouts.coverage if any(reg.has(x) for x in r.holdouts)}
+    # A matrix row only adds a scenario not yet covered; reg.has runs for those rows alone.
+    covered |= {k for r in spec.holdouts.coverage
+                if (k := id_key(r.scenario)) not in covered and any(reg.has(x) for x in r.holdouts)}
     must = [s for s in spec.scenarios if s.priority in ("P0", "P1")]
     miss = [s for s in must if id_key(s.id) not in covered]
     for s in miss:
@@ -278,13 +285,21 @@ def parallel_partners(text: str) -> list[str]:
     return [i for i in find_ids(part) if kind_of(i) == "T"]
 
 
-def _ancestors(spec: ProductSpec) -> dict[tuple, set[tuple]]:
-    """Every task's transitive dependencies (cycles tolerated: they are reported elsewhere)."""
+def _ancestors(spec: ProductSpec):
+    """Every task's transitive dependencies (cycles tolerated: they are reported elsewhere).
+
+    A lookup function computed on demand: only tasks named as parallel partners
+    are asked about, and the full closure is quadratic on a long chain.
+    """
     deps = {id_key(t.id): {id_key(d) for d in t.depends_on} for t in spec.tasks}
     out: dict[tuple, set[tuple]] = {}
-    for root in deps:
+
+    def of(root: tuple) -> set[tuple]:
+        got = out.get(root)
+        if got is not None:
+            return got
         seen: set[tuple] = set()
-        stack = list(deps[root])
+        stack = list(deps.get(root, ()))
         while stack:
             k = stack.pop()
             if k in seen:
@@ -295,7 +310,9 @@ def _ancestors(spec: ProductSpec) -> dict[tuple, set[tuple]]:
             else:
                 stack += deps.get(k, ())
         out[root] = seen
-    return out
+        return seen
+
+    return of
 
 
 def _task_consistency(spec: ProductSpec, diags: list[Diagnostic]) -> CheckResult:
@@ -317,8 +334,8 @@ def _task_consistency(spec: ProductSpec, diags: list[Diagnostic]) -> CheckResult
             other = by_id.get(k)
             if other is None or other is t:
                 continue
-            if k in anc.get(id_key(t.id), set()) or id_key(t.id) in anc.get(k, set()):
-                first, second = (t, other) if k in anc.get(id_key(t.id), set()) else (other, t)
+            if k in anc(id_key(t.id)) or id_key(t.id) in anc(k):
+                first, second = (t, other) if k in anc(id_key(t.id)) else (other, t)
                 warn(t.source.doc, t.source.line,
                      f"{t.id} is marked parallel with {other.id}, but {first.id} depends on {second.id}")
     for r in spec.task_summary:

@@ -5,7 +5,10 @@ its bash steps, and every sentence or table cell of meaningful length.
 Needles the spec shows builders anyway are dropped (see `build_guard`).
 Outputs are then scanned line by line: each needle is anchored on its
 rarest word, so a line is looked at closely only when a set intersection
-says one of those anchors is in it.
+says one of those anchors is in it. Most outputs are cleared before that,
+on their lines with digits masked (see `Guard.scan`). The guard is built
+once; `Guard.scan` over disjoint shares of the outputs, merged with
+`merge_leaks`, reports what one scan of them all does.
 """
 
 from __future__ import annotations
@@ -13,9 +16,10 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from itertools import chain, count
+from itertools import chain, compress, count, filterfalse
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import attrgetter, not_
 
 from generator.errors import FactoryError
 from generator.model import ProductSpec
@@ -41,6 +45,11 @@ for _c in range(0x41, 0x5B):
     _FOLD[_c] = _c + 0x20
 _ASCII_FOLD = bytes(_FOLD)
 _WIDE_PUNCT = tuple(c.encode("utf-8") for c in "—–“”‘’")
+# The bytes fold with every digit read as 0. Folding keeps word boundaries, so an
+# anchor in a line leaves its masked form among the masked line's words; and lines
+# that differ only in their numbers, which is much of what sets one task's outputs
+# apart, mask to one line that is proven clean once.
+_MASK = _ASCII_FOLD.translate(bytes.maketrans(b"123456789", b"000000000"))
 _ODD_BREAKS = (b"\r", b"\x0b", b"\x0c", b"\x1c", b"\x1d", b"\x1e")
 # A word made of dashes only; \s and \S are str.split's whitespace and its complement.
 _LONE_DASH_RE = re.compile(r"(?<!\S)-+(?!\S)")
@@ -60,9 +69,18 @@ def _normalised(text: str) -> str:
 
 def words(text: str) -> list[str]:
     """Normalised words: case folded, markdown punctuation removed, lone dashes dropped."""
-    text = _normalised(text)
+    return _split_words(_normalised(text))
+
+
+def _split_words(text: str) -> list[str]:
+    """The words of normalised text, lone dashes dropped."""
     if "-" in text and _LONE_DASH_RE.search(text):  # only then is there a word to drop
-        return [w for w in text.split() if w.strip("-")]
+        ws = text.split()
+        if len(ws) < 256:
+            return [w for w in ws if w.strip("-")]
+        # A whole document: find its few distinct dash words, then drop them in C.
+        dashes = {w for w in set(ws) if not w.strip("-")}
+        return list(filterfalse(dashes.__contains__, ws))
     return text.split()
 
 
@@ -90,6 +108,12 @@ class LeakError(FactoryError):
     def __init__(self, leaks: list[Leak]):
         self.leaks = leaks
         super().__init__("\n".join(str(x) for x in leaks))
+
+
+def merge_leaks(parts: Iterable[list[Leak]]) -> list[Leak]:
+    """The leaks of `Guard.scan` over disjoint shares of the outputs (say, one per
+    worker process), in the order one scan of them all reports them."""
+    return sorted(chain.from_iterable(parts), key=attrgetter("path"))
 
 
 def _units(text: str) -> Iterable[tuple[int, str, bool]]:
@@ -146,6 +170,21 @@ def _units(text: str) -> Iterable[tuple[int, str, bool]]:
             yield start, s, False
 
 
+def _ranks(freq: Counter, common: Mapping[str, int]) -> dict:
+    """Each word's anchor rank: the anchor is the word with the least
+    (common count, needle count, -length).
+
+    With integer counts the triple is packed into one int of the same order,
+    which compares faster; anything else keeps the triple.
+    """
+    counts = {w: common.get(w, 0) for w in freq}
+    if not freq or not all(type(v) is int for v in counts.values()):
+        return {w: (counts[w], c, -len(w)) for w, c in freq.items()}
+    m = max(freq.values()) + 1
+    span = max(map(len, freq)) + 1
+    return {w: (counts[w] * m + c) * span + span - 1 - len(w) for w, c in freq.items()}
+
+
 class Guard:
     """The D9 needles of one spec, ready to scan outputs."""
 
@@ -154,13 +193,16 @@ class Guard:
         self.needles = needles
         freq = Counter(chain.from_iterable(n.words for n in needles))
         common = common or {}
-        # The anchor is the word with the least (common count, needle count, -length), first on a tie.
-        rank = {w: (common.get(w, 0), c, -len(w)) for w, c in freq.items()}
+        rank = _ranks(freq, common)
         self.anchors: dict[str, list[tuple[int, Needle]]] = {}
         anchors = self.anchors
         for n in needles:
             ws = n.words
-            pos = 0 if len(ws) == 1 else min(zip(map(rank.__getitem__, ws), count()))[1]
+            if len(ws) == 1:
+                pos = 0
+            else:
+                rs = list(map(rank.__getitem__, ws))
+                pos = rs.index(min(rs))  # the first on a tie
             hit = anchors.get(ws[pos])
             if hit is None:
                 anchors[ws[pos]] = [(pos, n)]
@@ -168,55 +210,103 @@ class Guard:
                 hit.append((pos, n))
         self._keys = frozenset(self.anchors)
         self._bkeys = frozenset(k.encode("utf-8") for k in self._keys)
+        self._masked = frozenset(k.translate(_MASK) for k in self._bkeys)
 
     def find(self, ws: list[str]) -> list[Needle]:
         """Needles that occur as a run of words in `ws`."""
         hits = self._keys.intersection(ws)
         if not hits:
             return []
-        found: list[Needle] = []
-        for i, w in enumerate(ws):
-            if w not in hits:
-                continue
-            for off, n in self.anchors[w]:
+        found: dict[Needle, None] = {}  # in the order first found
+        anchors = self.anchors
+        for i in compress(count(), map(hits.__contains__, ws)):
+            for off, n in anchors[ws[i]]:
                 start = i - off
                 if start >= 0 and tuple(ws[start : start + len(n.words)]) == n.words and n not in found:
-                    found.append(n)
-        return found
+                    found[n] = None
+        return list(found)
 
     def scan(self, files: Mapping[str, bytes]) -> list[Leak]:
-        """Every leak in `files`, by path and line; lines repeated across files are checked once.
+        """Every leak in `files`, by path and line.
+
+        A file is first checked on its masked lines (see `_MASK`): one
+        holding no masked anchor cannot hold a needle, and masked lines
+        proven clean in an earlier file are not read again. Only the other
+        files are read line by line (`_scan_file`). Where anchors are plain
+        words the outputs use (real prose), most files fail that check, so
+        once half of them have, the rest are read line by line directly.
+        Either way a file's leaks depend on it alone, so scans of disjoint
+        shares of the outputs, merged with `merge_leaks`, give what one scan
+        of them all gives.
+        """
+        if not self.needles:
+            return []
+        clean: set[bytes] = set()
+        cache: dict[bytes, list[Needle]] = {}
+        leaks: list[Leak] = []
+        tried = failed = 0
+        for path in sorted(files):
+            data = files[path]
+            masked = None
+            if failed * 2 <= tried:  # masking pays only while most files pass; then read plainly
+                tried += 1
+                masked = data.translate(_MASK).split(b"\n")
+                if self._masked_clean(masked, clean):
+                    continue
+                failed += 1
+            leaks.extend(self._scan_file(path, data, masked, clean, cache))
+        return leaks
+
+    def _masked_clean(self, masked: list[bytes], clean: set[bytes]) -> bool:
+        """True when no word of the masked lines can be an anchor; adds the lines that proves to `clean`.
+
+        Text that is not ASCII once the wide punctuation is gone is never
+        proven here: its words need the full `words` treatment.
+        """
+        new = set(masked).difference(clean)
+        if not new:
+            return True
+        text = _ascii_words(b"\n".join(new))
+        if text is not None and self._masked.isdisjoint(text.split()):
+            clean.update(new)
+            return True
+        return False
+
+    def _scan_file(self, path: str, data: bytes, masked: list[bytes] | None, clean: set[bytes],
+                   cache: dict) -> list[Leak]:
+        """The leaks of one file, line by line; `cache` holds the verdict per distinct line.
 
         Plain-ASCII files (after mapping the typographic dashes and quotes
         `words` drops anyway) are normalised as bytes, which gives the same
         words far faster; anything else goes through `words` line by line.
+        Given the file's `masked` lines, those in `clean` are skipped.
         A line is looked at closely only when one of its words is an anchor.
         """
-        if not self.needles:
-            return []
-        cache: dict[bytes, list[Needle]] = {}
+        raw = data
+        if not data.isascii():  # the wide punctuation is all non-ASCII
+            for wide in _WIDE_PUNCT:
+                if wide in data:
+                    data = data.replace(wide, b" ")
+        if data.isascii() and not any(b in data for b in _ODD_BREAKS):
+            if masked is None and self._bkeys.isdisjoint(data.translate(_ASCII_FOLD).split()):
+                return []  # no anchor anywhere in the file: no needle can be in it
+            lines = data.split(b"\n")  # aligned with `masked`: no mapping here touches a line feed
+            todo = range(1, len(lines) + 1)
+            if masked is not None:
+                todo = compress(todo, map(not_, map(clean.__contains__, masked)))
+            fast = True
+        else:
+            lines = raw.decode("utf-8", errors="replace").splitlines()
+            todo = range(1, len(lines) + 1)
+            fast = False
         leaks: list[Leak] = []
-        bkeys = self._bkeys
-        for path in sorted(files):
-            data = files[path]
-            if not data.isascii():  # the wide punctuation is all non-ASCII
-                for wide in _WIDE_PUNCT:
-                    if wide in data:
-                        data = data.replace(wide, b" ")
-            if data.isascii() and not any(b in data for b in _ODD_BREAKS):
-                if bkeys.isdisjoint(data.translate(_ASCII_FOLD).split()):
-                    continue  # no anchor anywhere in the file: no needle can be in it
-                lines = data.split(b"\n")
-                fast = True
-            else:
-                lines = files[path].decode("utf-8", errors="replace").splitlines()
-                fast = False
-            for n, line in enumerate(lines, 1):
-                hit = cache.get(line)
-                if hit is None:
-                    hit = cache[line] = self._find_line(line, fast)
-                if hit:
-                    leaks.extend(Leak(path, n, x) for x in hit)
+        for n in todo:  # the numbers of the lines left to read
+            line = lines[n - 1]
+            hit = cache.get(line)
+            if hit is None:
+                hit = cache[line] = self._find_line(line, fast)
+            if hit:
+                leaks.extend(Leak(path, n, x) for x in hit)
         return leaks
 
     def _find_line(self, line, fast: bool) -> list[Needle]:
@@ -228,47 +318,85 @@ class Guard:
         return self.find([w.decode("ascii") for w in ws if w.strip(b"-")])
 
 
+def _ascii_words(text: bytes) -> bytes | None:
+    """`text` with the wide punctuation turned into spaces, or None when other non-ASCII is left."""
+    if text.isascii():
+        return text
+    for wide in _WIDE_PUNCT:
+        if wide in text:
+            text = text.replace(wide, b" ")
+    return text if text.isascii() else None
+
+
 def _needles(spec: ProductSpec) -> list[Needle]:
     d9 = spec.documents.get("D9")
     if not d9 or not d9.present:
         return []
     name = d9.filename
-    # (kind, words) → the first needle with them; D9 repeats much of its text, so
-    # each distinct text is normalised once and a repeat costs a dict lookup.
+    cands = _candidates(spec, d9.text)
+    ws_of = _words_of([text for _, text, _, _ in cands])
+    # (kind, words) → the first needle with them.
     unique: dict[tuple, Needle] = {}
-    seen_words: dict[str, tuple[str, ...]] = {}
-
-    def add(kind: str, text: str, line: int, minimum: int) -> None:
-        ws = seen_words.get(text)
-        if ws is None:
-            ws = seen_words[text] = tuple(words(text))
+    for kind, text, line, minimum in cands:
+        ws = ws_of[text]
         if len(ws) < minimum or (kind, ws) in unique:
-            return
-        if kind == "sentence" and sum(1 for w in ws if not _REF_WORD_RE.match(w)) < MIN_WORDS - 1:
-            return  # a list of references, not a secret
+            continue
+        if kind == "sentence" and len(ws) - len(list(filter(_REF_WORD_RE.match, ws))) < MIN_WORDS - 1:
+            continue  # a list of references, not a secret
         unique[(kind, ws)] = Needle(kind, ws, f"{name}:{line}", " ".join(text.split()))
+    return list(unique.values())
 
+
+def _candidates(spec: ProductSpec, text: str) -> list[tuple[str, str, int, int]]:
+    """(kind, text, line, minimum words) of every would-be needle, in D9 order.
+
+    A unit repeating an earlier one of the same sort is left out: its needle
+    would already be there, or be refused for the same reason.
+    """
+    out: list[tuple[str, str, int, int]] = []
+    add = out.append
     for h in spec.holdouts.holdouts:
         line = h.source.line if h.source else 0
-        add("id", h.id, line, 1)
-        add("title", h.title, line, 2)
+        add(("id", h.id, line, 1))
+        add(("title", h.title, line, 2))
         slug = _SLUG_RE.sub("-", h.title.lower()).strip("-")
         if slug.count("-") >= 1:
-            add("slug", slug, line, 1)
+            add(("slug", slug, line, 1))
         for step in h.steps:
             base = step.source.line if step.source else line
             for k, cmd in enumerate(step.script.splitlines()):
                 if cmd.strip() and not cmd.strip().startswith("#"):
-                    add("command", cmd, base + k, MIN_COMMAND)
-    for n, unit, code in _units(d9.text):
+                    add(("command", cmd, base + k, MIN_COMMAND))
+    seen_code: set[str] = set()
+    seen_prose: set[str] = set()
+    for n, unit, code in _units(text):
+        seen = seen_code if code else seen_prose
+        if unit in seen:
+            continue
+        seen.add(unit)
         if code:
             if unit.strip() and not unit.strip().startswith("#"):
-                add("command", unit, n, MIN_COMMAND + 1)
+                add(("command", unit, n, MIN_COMMAND + 1))
         elif _SLUG_WORD_RE.match(unit.strip().casefold()):
-            add("slug", unit.strip(), n, 1)
+            add(("slug", unit.strip(), n, 1))
         else:
-            add("sentence", unit, n, MIN_WORDS)
-    return list(unique.values())
+            add(("sentence", unit, n, MIN_WORDS))
+    return out
+
+
+def _words_of(texts: list[str]) -> dict[str, tuple[str, ...]]:
+    """`words` of each distinct text as a tuple, normalising them all in one pass.
+
+    Normalising works character by character and keeps line feeds, so the
+    texts are joined on them; should a text hold one itself, each is
+    normalised on its own.
+    """
+    distinct = list(dict.fromkeys(texts))
+    joined = "\n".join(distinct)
+    folded = _normalised(joined).split("\n")
+    if joined.count("\n") != len(distinct) - 1 or len(folded) != len(distinct):
+        return {t: tuple(words(t)) for t in distinct}
+    return {t: tuple(_split_words(f) if "-" in f else f.split()) for t, f in zip(distinct, folded)}
 
 
 @lru_cache(maxsize=1)
@@ -308,14 +436,14 @@ def build_guard(spec: ProductSpec, cache: dict | None = None) -> Guard:
     got = old.get(("needles", key9))
     if got is None:
         needles = _needles(spec)
-        got = (needles, Guard(needles) if needles else None)
+        got = (needles, _by_rare_word(needles), frozenset(chain.from_iterable(n.words for n in needles)))
     new[("needles", key9)] = got
-    needles, probe = got
+    needles, index, vocab = got
     if not needles:
         _keep(cache, new)
         return Guard([])
     visible: set[Needle] = set()
-    common: Counter = Counter()
+    counts: list[Counter] = []
     parts = []
     for code in DESIGN_DOCS + BUILDER_DOCS:
         d = spec.documents.get(code)
@@ -324,20 +452,44 @@ def build_guard(spec: ProductSpec, cache: dict | None = None) -> Guard:
         key = ("doc", code, d.digest, key9)
         part = old.get(key)
         if part is None:
-            part = _shown(probe, code, d.text)
+            part = _shown(index, vocab, code, d.text)
         new[key] = part
         parts.append(key)
         visible.update(part[0])
-        common.update(part[1])
+        counts.append(part[1])
     final_key = ("guard", key9, tuple(parts))
     guard = old.get(final_key)
     if guard is None:
-        for w in _template_words():  # template wording is in every output: never an anchor if avoidable
-            common[w] += 1 << 30
-        guard = Guard([n for n in needles if n not in visible], common)
+        kept = [n for n in needles if n not in visible] if visible else list(needles)
+        guard = Guard(kept, _common(vocab, counts))
     new[final_key] = guard
     _keep(cache, new)
     return guard
+
+
+def _common(vocab: frozenset, counts: list[Counter]) -> Counter:
+    """How often each word of `vocab` stands in the documents, plus 2**30 for template wording.
+
+    Template wording is in every output: never an anchor if avoidable. Only
+    needle words need counting, since the anchor choice reads no others.
+    """
+    common: Counter = Counter()
+    for c in counts:
+        for w in c.keys() & vocab:
+            common[w] += c[w]
+    for w in _template_words() & vocab:
+        common[w] += 1 << 30
+    return common
+
+
+def _by_rare_word(needles: list[Needle]) -> dict[str, list[Needle]]:
+    """Needles by their word found in the fewest needles (first on a tie), in needle order."""
+    freq = Counter(chain.from_iterable(n.words for n in needles))
+    index: dict[str, list[Needle]] = {}
+    for n in needles:
+        w = min(n.words, key=freq.__getitem__)
+        index.setdefault(w, []).append(n)
+    return index
 
 
 def _keep(cache: dict | None, new: dict) -> None:
@@ -346,27 +498,40 @@ def _keep(cache: dict | None, new: dict) -> None:
         cache.update(new)
 
 
-def _shown(probe: Guard, code: str, text: str) -> tuple[frozenset, Counter]:
-    """(needles one document shows builders anyway, its word counts)."""
-    ws = words(text)
-    if code in DESIGN_DOCS:
-        return frozenset(probe.find(ws)), Counter(ws)
+def _shown(index: dict[str, list[Needle]], vocab: frozenset, code: str, text: str) -> tuple[frozenset, Counter]:
+    """(needles one document shows builders anyway, how often it uses each needle word).
+
+    A needle can be shown only if every word of it is in the document, so
+    the others are dropped at once, and the rest are anchored on the word
+    this document uses least: the set found does not depend on the anchors.
+    Only needle words are counted, as nothing reads the others.
+    """
+    folded = _normalised(text)
+    counts = Counter(filter(vocab.__contains__, folded.split()))
+    design = code in DESIGN_DOCS
+    has = counts.__contains__
+    cands = [n for w in index if w in counts for n in index[w]
+             if (design or n.kind in ("command", "sentence")) and all(map(has, n.words))]
+    if not cands:
+        return frozenset(), counts
+    probe = Guard(cands, counts)
+    if design:
+        return frozenset(probe.find(_split_words(folded))), counts
     visible: set[Needle] = set()
     lines = text.splitlines()
-    # A line can show a needle only if one of its words is an anchor: test that on the
-    # whole document, then line by line on the normalised text (same line breaks,
-    # a superset of the words `words` keeps), before normalising a line on its own.
-    if not probe._keys.isdisjoint(ws):
-        folded = _normalised(text).splitlines()
-        if len(folded) != len(lines):
-            folded = lines  # cannot happen; never trade correctness for the shortcut
-        keys = probe._keys
-        for line, quick in zip(lines, folded):
-            if keys.isdisjoint(quick.split()):
-                continue
-            lws = words(_MARKER_RE.sub("", line))
-            visible.update(n for n in probe.find(lws) if n.kind in ("command", "sentence") and len(lws) > len(n.words))
-    return frozenset(visible), Counter(ws)
+    # A line can show a needle only if one of its words is an anchor: test that line
+    # by line on the normalised text (same line breaks, a superset of the words
+    # `words` keeps), before normalising a line on its own.
+    quick_lines = folded.splitlines()
+    if len(quick_lines) != len(lines):
+        quick_lines = lines  # cannot happen; never trade correctness for the shortcut
+    keys = probe._keys
+    for line, quick in zip(lines, quick_lines):
+        if keys.isdisjoint(quick.split()):
+            continue
+        lws = words(_MARKER_RE.sub("", line))
+        visible.update(n for n in probe.find(lws) if len(lws) > len(n.words))
+    return frozenset(visible), counts
 
 
 def check(spec: ProductSpec, files: Mapping[str, bytes], guard: Guard | None = None) -> None:
