@@ -100,53 +100,54 @@ def compile_checked(spec: ProductSpec, options) -> dict[str, bytes]:
     """Compile and leak-check: the bytes returned are safe to write.
 
     The same bytes as `compile_spec` followed by the leak guard, with the
-    tasks shared among forked workers (`parallel.fork_map`): each compiles
-    and scans its own consecutive run of tasks, this process also the
-    spec-wide outputs. Leaks are reported in path order, as one scan would.
+    work shared among forked processes (`parallel.run`): each job compiles
+    and scans a consecutive run of tasks, or the spec-wide outputs. Leaks
+    are reported in path order, as one scan of everything would.
     """
-    from generator.compile.core import check_ids, compile_shared, compile_task
-    from generator.compile.inputs import SpecIndex, task_inputs
-    from generator.compile.leakguard import LeakError, build_guard
-    from generator.parallel import fork_map, worker_count
+    from generator import parallel
+    from generator.compile.core import check_ids, collector_paused, compile_tasks, forget_shared_items
+    from generator.compile.inputs import SpecIndex
+    from generator.compile.leakguard import LeakError, build_guard, merge_leaks
+    from generator.compile.templating import preload
 
     check_ids(spec)
     guard = build_guard(spec)
     ix = SpecIndex(spec)
+    preload(options.templates)  # once here rather than in every worker
+    workers = parallel.worker_count() if len(spec.tasks) >= PARALLEL_MIN_TASKS else 1
 
-    def work(share: tuple[int, int, bool]) -> tuple[dict[str, bytes], list]:
-        start, stop, shared = share
-        out: dict[str, bytes] = {}
-        for task in spec.tasks[start:stop]:
-            out.update(compile_task(task_inputs(spec, task, ix), options))
-        if shared:
-            out.update(compile_shared(spec, options, ix))
+    def work(job: tuple[int, int, bool]) -> tuple[dict[str, bytes], list]:
+        start, stop, shared = job
+        out = compile_tasks(spec, options, ix, spec.tasks[start:stop], shared)
         return out, guard.scan(out)
 
-    files: dict[str, bytes] = {}
-    leaks: list = []
-    for out, found in fork_map(work, _shares(len(spec.tasks), worker_count())):
-        files.update(out)
-        leaks += found
+    with collector_paused():
+        try:
+            results = parallel.run(_jobs(len(spec.tasks), workers), work, workers)
+        finally:
+            forget_shared_items()
+    leaks = merge_leaks([found for _, found in results])
     if leaks:
-        raise LeakError(sorted(leaks, key=lambda leak: leak.path))
+        raise LeakError(leaks)
+    files: dict[str, bytes] = {}
+    for out, _ in results:
+        files.update(out)
     return dict(sorted(files.items()))
 
 
 # Tasks below which one process is faster than forking another.
 PARALLEL_MIN_TASKS = 64
-# The spec-wide outputs cost about this many tasks' worth of compiling.
-SHARED_COST_TASKS = 0.15
+# Jobs per process: enough for the shared queue to even out the processes' ends.
+JOBS_PER_PROCESS = 8
 
 
-def _shares(tasks: int, workers: int) -> list[tuple[int, int, bool]]:
-    """(start, stop, with spec-wide outputs) per process; the first share is this process's."""
-    if workers < 2 or tasks < PARALLEL_MIN_TASKS:
+def _jobs(tasks: int, workers: int) -> list[tuple[int, int, bool]]:
+    """(start, stop, spec-wide outputs too): the spec-wide job first, then runs of tasks."""
+    if workers < 2:
         return [(0, tasks, True)]
-    total = tasks * (1 + SHARED_COST_TASKS)
-    first = max(0, round(total / workers - tasks * SHARED_COST_TASKS))
-    rest = tasks - first
-    bounds = [0, first] + [first + rest * k // (workers - 1) for k in range(1, workers)]
-    return [(bounds[k], bounds[k + 1], k == 0) for k in range(workers)]
+    n = min(tasks, workers * JOBS_PER_PROCESS)
+    bounds = [tasks * k // n for k in range(n + 1)]
+    return [(0, 0, True)] + [(bounds[k], bounds[k + 1], False) for k in range(n)]
 
 
 # --- the no-op fast path -------------------------------------------------------------

@@ -132,12 +132,13 @@ def _prune_dirs(out_dir: Path, removed: list[str]) -> None:
 
 
 def _staged(stage: Path, rels: list[str], wanted: Mapping[str, bytes]) -> None:
-    """Write `rels` under `stage`; a large tree is shared among forked workers, one run of paths each."""
-    from generator.parallel import fork_map, worker_count
+    """Write `rels` under `stage`; a large tree is shared among forked processes, a run of paths per job."""
+    from generator import parallel
 
-    workers = worker_count() if len(rels) >= PARALLEL_MIN_FILES else 1
-    bounds = [len(rels) * k // workers for k in range(workers + 1)]
-    fork_map(lambda k: _write_files(stage, rels[bounds[k]:bounds[k + 1]], wanted), range(workers))
+    workers = parallel.worker_count() if len(rels) >= PARALLEL_MIN_FILES else 1
+    n = workers * 4 if workers > 1 else 1
+    bounds = [len(rels) * k // n for k in range(n + 1)]
+    parallel.run(range(n), lambda k: _write_files(stage, rels[bounds[k]:bounds[k + 1]], wanted), workers)
 
 
 # Files below which one process writes faster than it could fork another.

@@ -1,32 +1,39 @@
-"""Share CPU-bound work with forked copies of this process.
+"""Run independent jobs in forked processes that share one queue of work.
 
-A cold build spends seconds in pure Python and the machine has more than one
-core. Workers are forks, so they see the parsed spec without it being copied
-or pickled; each sends back one pickled result through a pipe. Anything that
-stops a worker — no fork on this platform, live threads (forking them is
-unsafe), a crash, an exception — means its share is computed here instead:
-the answer is always the same, only the time differs.
+Parsing a large spec, compiling its tasks and writing a fresh output tree
+are each seconds of pure Python, and the machine has more than one core.
+Workers are forks, so they see the parsed spec without it being copied.
+
+The jobs are pure functions of their input, so which process runs which job
+changes nothing but the time taken. The queue is a pipe holding one byte per
+job index: a one-byte read is atomic, so every job is taken exactly once, and
+each process takes the next job as soon as it is free (the cost of a job is
+not known in advance: the same number of bytes can cost twice as much in one
+document as in another). A worker pickles each result as soon as it has it
+into a scratch file (in memory where the system allows), so pickling is part
+of the work the queue balances rather than a tail after it; the caller reads
+the file once the worker has exited. The calling process works through the
+queue too, and runs itself whatever a worker did not deliver (no fork to be
+had, a worker that failed), so the results are always complete.
 """
 
 from __future__ import annotations
 
-import gc
 import os
 import pickle
-import signal
+import tempfile
 import threading
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import Any, BinaryIO
 
-S = TypeVar("S")
-R = TypeVar("R")
+MAX_JOBS = 256  # one byte per job index
+MAX_PROCESSES = 4
+ENV_WORKERS = "FACTORY_WORKERS"  # "1" keeps all work in the calling process
 
-ENV_WORKERS = "FACTORY_WORKERS"  # "1" keeps every share in this process
 
-
-def worker_count(limit: int = 4) -> int:
-    """How many processes may share work: the cores, capped, or FACTORY_WORKERS."""
-    raw = os.environ.get(ENV_WORKERS, "")
+def worker_count(limit: int = MAX_PROCESSES) -> int:
+    """How many processes may share work: the usable cores (at most `limit`), or FACTORY_WORKERS."""
+    raw = os.environ.get(ENV_WORKERS, "").strip()
     if raw.isdigit() and int(raw) >= 1:
         return min(int(raw), limit)
     try:
@@ -37,81 +44,93 @@ def worker_count(limit: int = 4) -> int:
 
 
 def can_fork() -> bool:
+    """Forking is possible and safe: a fork copies only the calling thread, so never with others running."""
     return hasattr(os, "fork") and threading.active_count() == 1
 
 
-def fork_map(fn: Callable[[S], R], shares: Sequence[S]) -> list[R]:
-    """`[fn(s) for s in shares]`: the first share here, each other one in a forked worker."""
-    shares = list(shares)
-    if len(shares) < 2 or not can_fork():
-        return [fn(s) for s in shares]
-    workers: list[tuple[int, int] | None] = []
+def run(jobs: Sequence[Any], fn: Callable[[Any], Any], processes: int) -> list[Any]:
+    """`[fn(j) for j in jobs]` (in some order), spread over up to `processes` processes."""
+    if processes < 2 or len(jobs) < 2 or len(jobs) > MAX_JOBS or not can_fork():
+        return [fn(j) for j in jobs]
+    q_read, q_write = os.pipe()
+    os.write(q_write, bytes(range(len(jobs))))
+    workers: list[tuple[int, BinaryIO]] = []
     try:
-        for share in shares[1:]:
-            workers.append(_spawn(fn, share))
-        results = [fn(shares[0])]
-        for i, share in enumerate(shares[1:]):
-            results.append(_collect(workers[i], fn, share))
-            workers[i] = None
-        return results
+        for _ in range(processes - 1):
+            started = _start(q_read, q_write, jobs, fn)
+            if started is None:
+                break
+            workers.append(started)
     finally:
-        for w in workers:
-            if w is not None:
-                _abandon(w)
+        os.close(q_write)
+    done: dict[int, Any] = {}
+    try:
+        _work(q_read, jobs, fn, done)
+    finally:
+        os.close(q_read)
+        for pid, out in workers:
+            done.update(_collect(pid, out))
+    for k in range(len(jobs)):  # anything a worker took but did not deliver
+        if k not in done:
+            done[k] = fn(jobs[k])
+    return [done[k] for k in range(len(jobs))]
 
 
-def _spawn(fn: Callable[[S], R], share: S) -> tuple[int, int] | None:
-    """Start a worker computing fn(share); (pid, read end of its pipe), or None if none could start."""
-    r, w = os.pipe()
+def _work(q_read: int, jobs: Sequence[Any], fn: Callable[[Any], Any], done: dict[int, Any]) -> None:
+    while True:
+        b = os.read(q_read, 1)
+        if not b:
+            return
+        done[b[0]] = fn(jobs[b[0]])
+
+
+def _start(q_read: int, q_write: int, jobs: Sequence[Any], fn: Callable[[Any], Any]) -> tuple[int, BinaryIO] | None:
+    """(pid, scratch file it writes its results to) of a new worker, or None when none can be had."""
+    out = _scratch()
     try:
         pid = os.fork()
     except OSError:
-        os.close(r)
-        os.close(w)
+        out.close()
         return None
-    if pid == 0:  # the worker: compute, send, and leave without running the parent's exit handlers
+    if pid == 0:  # the worker: never returns
         status = 1
         try:
-            os.close(r)
-            gc.disable()
-            payload = pickle.dumps(fn(share), protocol=pickle.HIGHEST_PROTOCOL)
-            with os.fdopen(w, "wb") as out:
-                out.write(payload)
+            os.close(q_write)
+            while True:
+                b = os.read(q_read, 1)
+                if not b:
+                    break
+                pickle.dump((b[0], fn(jobs[b[0]])), out, protocol=5)
+            out.flush()
             status = 0
         finally:
             os._exit(status)
-    os.close(w)
-    return pid, r
+    return pid, out
 
 
-def _collect(worker: tuple[int, int] | None, fn: Callable[[S], R], share: S) -> R:
-    """The worker's result; if it failed in any way, the share is computed here (so its exception, if any, is real)."""
-    if worker is None:
-        return fn(share)
-    pid, r = worker
-    with os.fdopen(r, "rb") as src:
-        payload = src.read()
-    _, status = os.waitpid(pid, 0)
-    if status == 0 and payload:
+def _scratch() -> BinaryIO:
+    """An anonymous file for a worker's results: in memory on Linux, else a temporary file."""
+    if hasattr(os, "memfd_create"):
         try:
-            return pickle.loads(payload)
-        except Exception:
+            return open(os.memfd_create("parsed", os.MFD_CLOEXEC), "w+b")
+        except OSError:
             pass
-    return fn(share)
+    return tempfile.TemporaryFile()
 
 
-def _abandon(worker: tuple[int, int]) -> None:
-    """Stop and reap a worker whose result is no longer wanted (an error or Ctrl-C here)."""
-    pid, r = worker
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except OSError:
-        pass
-    try:
-        os.close(r)
-    except OSError:
-        pass
-    try:
-        os.waitpid(pid, 0)
-    except OSError:
-        pass
+def _collect(pid: int, out: BinaryIO) -> dict[int, Any]:
+    """What a worker delivered (nothing unless it finished cleanly), once it has exited."""
+    with out:
+        _, status = os.waitpid(pid, 0)
+        if status != 0:
+            return {}
+        out.seek(0)
+        done: dict[int, Any] = {}
+        while True:
+            try:
+                k, res = pickle.load(out)
+            except EOFError:
+                return done
+            except Exception:  # unreadable: the caller runs those jobs itself
+                return {}
+            done[k] = res

@@ -1,4 +1,4 @@
-"""Work shared with forked workers gives exactly the answer of one process."""
+"""A build shared among forked processes gives exactly the answer of one process."""
 
 from __future__ import annotations
 
@@ -12,59 +12,9 @@ from generator import parallel
 from generator.build import compile_checked
 from generator.compile import CompileOptions, compile_spec
 from generator.compile.leakguard import LeakError, build_guard, check
-from generator.parallel import fork_map, worker_count
+from generator.parallel import worker_count
 from generator.spec import load_spec
 from synth import generate_spec
-
-
-def _no_children_left() -> bool:
-    try:
-        os.waitpid(-1, os.WNOHANG)
-    except ChildProcessError:
-        return True
-    return False
-
-
-def test_shares_run_in_other_processes_and_come_back_in_order():
-    parent = os.getpid()
-    got = fork_map(lambda n: (n * n, os.getpid()), [1, 2, 3])
-    assert [v for v, _ in got] == [1, 4, 9]
-    assert got[0][1] == parent and {pid for _, pid in got[1:]} - {parent} == {got[1][1], got[2][1]}
-    assert _no_children_left()
-
-
-def test_a_worker_that_dies_has_its_share_done_here():
-    parent = os.getpid()
-
-    def fn(n):
-        if os.getpid() != parent:
-            os._exit(3)
-        return n + 1
-
-    assert fork_map(fn, [10, 20]) == [11, 21]
-    assert _no_children_left()
-
-
-def test_an_exception_in_a_worker_is_raised_here_as_itself():
-    def fn(n):
-        if n == 2:
-            raise ValueError("share 2 is bad")
-        return n
-
-    with pytest.raises(ValueError, match="share 2 is bad"):
-        fork_map(fn, [1, 2])
-    assert _no_children_left()
-
-
-def test_an_error_here_stops_the_workers():
-    def fn(n):
-        if n == 1:
-            raise KeyError("here")
-        return n
-
-    with pytest.raises(KeyError):
-        fork_map(fn, [1, 2, 3])
-    assert _no_children_left()
 
 
 def test_no_fork_while_other_threads_run():
@@ -72,11 +22,11 @@ def test_no_fork_while_other_threads_run():
     t = threading.Thread(target=stop.wait)
     t.start()
     try:
-        pids = fork_map(lambda _: os.getpid(), [0, 1])
+        pids = parallel.run([0, 1, 2, 3], lambda _: os.getpid(), 2)
     finally:
         stop.set()
         t.join()
-    assert pids == [os.getpid(), os.getpid()]
+    assert pids == [os.getpid()] * 4
 
 
 def test_worker_count_follows_the_environment(monkeypatch):

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from generator.spec import parallel
+from generator import parallel
 
 
 def square(x: int) -> tuple[int, int]:

@@ -182,10 +182,15 @@ def forget_shared_items() -> None:
     _MEMO.clear()
 
 
-def _compile_all(spec: ProductSpec, options: CompileOptions) -> dict[str, bytes]:
-    ix = SpecIndex(spec)
+def compile_tasks(spec: ProductSpec, options: CompileOptions, ix: SpecIndex, tasks, shared: bool) -> dict[str, bytes]:
+    """Outputs of `tasks` (and the spec-wide ones when `shared`): one share of a compile, unsorted."""
     out: dict[str, bytes] = {}
-    for task in spec.tasks:
+    for task in tasks:
         out.update(compile_task(task_inputs(spec, task, ix), options))
-    out.update(compile_shared(spec, options, ix))
-    return dict(sorted(out.items()))
+    if shared:
+        out.update(compile_shared(spec, options, ix))
+    return out
+
+
+def _compile_all(spec: ProductSpec, options: CompileOptions) -> dict[str, bytes]:
+    return dict(sorted(compile_tasks(spec, options, SpecIndex(spec), spec.tasks, True).items()))

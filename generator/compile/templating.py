@@ -110,6 +110,16 @@ def normalise(text: str) -> str:
     return text.strip("\n") + "\n"
 
 
+def preload(overlay: str = "") -> None:
+    """Load and compile the three templates now, before work is shared among forked processes
+    (each would otherwise compile them again). A broken template is left for `render` to report."""
+    for name in (HANDOFF, PROMPT, ANSWERS):
+        try:
+            environment(overlay).get_template(name)
+        except Exception:
+            pass
+
+
 def render(name: str, overlay: str = "", **context) -> bytes:
     """Render one template to normalised UTF-8 bytes; errors name the template and line."""
     import jinja2

@@ -20,14 +20,13 @@ from __future__ import annotations
 
 import os
 import stat
-import threading
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from generator.errors import UsageError
 from generator.model import DOCUMENTS, Diagnostic, Document, ProductSpec
-from generator.spec import parallel
+from generator import parallel
 from generator.spec.chunks import ChunkIndex
 from generator.spec.document import MAX_BYTES, DocResult, chunk_indexes, decode, digest, parse_document, paused_gc, warm
 
@@ -142,9 +141,8 @@ def _groups(todo: list[tuple[str, str, bytes]]) -> list[list[tuple[str, str, byt
     is used: the processes take documents from one queue, so the split follows
     the real cost of each document rather than its size."""
     total = sum(len(t[2]) for t in todo)
-    workers = min(os.cpu_count() or 1, MAX_WORKERS, len(todo))
-    if (total < PARALLEL_MIN_BYTES or workers < 2 or threading.active_count() > 1
-            or not hasattr(os, "fork")):
+    workers = min(parallel.worker_count(MAX_WORKERS), len(todo))
+    if total < PARALLEL_MIN_BYTES or workers < 2 or not parallel.can_fork():
         return [todo] if todo else []
     groups: list[list[tuple[str, str, bytes]]] = [[] for _ in range(workers)]
     sizes = [0] * workers
