@@ -136,7 +136,7 @@ class _Scheduler:
         self.facet.add_dispatch(rec)
 
     def _write(self, rec: DispatchRecord) -> None:
-        self.ledger.append(rec, durable=False)  # the next launch waits for its fsync
+        self.ledger.append(rec, durable=False)  # fsync'd by the syncer, in order
         self._record(rec)
 
     def _set(self, tid: str, status: str, reason: str = "") -> None:

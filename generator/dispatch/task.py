@@ -74,7 +74,7 @@ class Context:
     table: ProcessTable
     protected: list[Path]
     base_env: dict[str, str]  # already filtered by workspace.agent_env
-    post: Callable[[DispatchRecord], None]  # every record, after it is on disk
+    post: Callable[[DispatchRecord], None]  # every record, once written to the ledger
 
 
 @dataclass
@@ -93,6 +93,7 @@ class _Attempt:
     infra_error: str = ""
     interrupted: bool = False
     results: bytes | None = None  # the results file as the agent left it
+    launch_seq: int = 0  # the ledger sequence number of the launch record
 
     @property
     def results_present(self) -> bool:
@@ -117,7 +118,7 @@ class TaskRunner:
                              attempt=attempt, turn=turn, session_id=session_id or None)
         seq = ctx.ledger.append(rec, durable=False)
         ctx.post(rec)
-        stage_files(ctx.workspace, job.handoff_id, job.handoff_path, job.prompt_path)  # while it syncs
+        stage_files(ctx.workspace, job.handoff_id, job.handoff_path, job.prompt_path)
         write_bytes(msg_path, message.encode("utf-8"))
         env = dict(ctx.base_env)
         env.update({
@@ -128,7 +129,6 @@ class TaskRunner:
             "FACTORY_SESSION_ID": session_id or "",
         })
         argv = ctx.backend.argv(t)
-        ctx.ledger.wait(seq)  # the launch record is on disk before the agent starts
         out = ctx.paths.log(job.handoff_id, turn, attempt, "out")
         res = run_process(argv, cwd=ctx.workspace, env=env, timeout=ctx.cfg.timeout,
                           out_path=out, err_path=out.with_suffix(".err"), table=ctx.table)
@@ -141,7 +141,7 @@ class TaskRunner:
                               turn=turn, cost_usd=report.cost_usd,
                               session_id=report.session_id or session_id or None,
                               duration_ms=res.duration_ms)
-        a = _Attempt(False, done, report, results=_read_or_none(results))
+        a = _Attempt(False, done, report, results=_read_or_none(results), launch_seq=seq)
         if res.interrupted:
             a.interrupted = True
         elif res.error:
@@ -154,13 +154,19 @@ class TaskRunner:
             a.ok = True
         return a
 
-    def _write(self, rec: DispatchRecord) -> None:
-        self.ctx.ledger.append(rec, durable=False)  # the syncer fsyncs it at once
-        self.ctx.post(rec)
-
     def _finish(self, a: _Attempt, status: str, error: str | None = None, results: str | None = None) -> None:
+        """Record how a launch ended, then tell the scheduler.
+
+        The record waits until its launch record, and so every record before it
+        (the finished records of the tasks this one depends on among them), is
+        fsync'd: whatever a power cut leaves of the ledger, a task it holds as
+        finished has its dependencies finished too. By now the launch record is
+        as old as the agent's run, so the wait is over at once.
+        """
         a.record.status, a.record.error, a.record.results_path = status, error, results
-        self._write(a.record)
+        self.ctx.ledger.wait(a.launch_seq)
+        self.ctx.ledger.append(a.record, durable=False)  # the syncer fsyncs it at once
+        self.ctx.post(a.record)
 
     # -- one turn, with retries -------------------------------------------
     def _turn(self, turn: str, message: str, session_id: str | None) -> _Attempt | TaskResult:
