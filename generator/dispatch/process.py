@@ -83,11 +83,13 @@ class ProcessTable:
         w = _Watch(pgid)
         with self._lock:
             self._seq += 1
-            heapq.heappush(self._deadlines, (time.monotonic() + timeout, self._seq, w))
+            entry = (time.monotonic() + timeout, self._seq, w)
+            heapq.heappush(self._deadlines, entry)
             if self._watchdog is None:
                 self._watchdog = threading.Thread(target=self._watch_loop, name="agent-timeouts", daemon=True)
                 self._watchdog.start()
-            self._wake.notify()
+            if self._deadlines[0] is entry:  # a later deadline needs no wake-up (nor a GIL handoff)
+                self._wake.notify()
         return w
 
     def _watch_loop(self) -> None:
@@ -132,30 +134,44 @@ class ProcessTable:
             t.join()
 
 
+def _open_logs(out_path: Path, err_path: Path) -> tuple[int, int]:
+    """The agent's stdout and stderr files as bare descriptors (file objects cost
+    a dozen system calls more, each a GIL handoff while other agents launch)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC
+    out = os.open(out_path, flags, 0o666)
+    try:
+        return out, os.open(err_path, flags, 0o666)
+    except OSError:
+        os.close(out)
+        raise
+
+
 def run_process(argv: list[str], *, cwd: Path, env: dict[str, str], timeout: float,
                 out_path: Path, err_path: Path, table: ProcessTable) -> ProcResult:
     """Run `argv` to completion, timeout or interrupt; stdout/stderr go to files."""
     t0 = time.monotonic()
-    with open(out_path, "wb") as out, open(err_path, "wb") as err:
+    out, err = _open_logs(out_path, err_path)
+    try:
         if table.stopping.is_set():
             return ProcResult(None, interrupted=True)
-        try:
-            proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=out,
-                                    stderr=err, start_new_session=True, close_fds=True)
-        except OSError as exc:
-            return ProcResult(None, error=f"cannot start {argv[0]}: {exc.strerror or exc}")
-        table.add(proc.pid)
-        if table.stopping.is_set():  # an interrupt raced the launch
-            table.mark_killed(proc.pid)
-            kill_group(proc.pid)
-        watch = table.watch(proc.pid, timeout) if timeout > 0 else _Watch(proc.pid)
-        try:
-            proc.wait()
-        finally:
-            watch.cancelled = True
-            table.discard(proc.pid)
-            kill_group(proc.pid)  # leftovers the agent spawned and left behind
-        timed_out = watch.fired.is_set()
-    return ProcResult(proc.returncode, timed_out=timed_out,
+        proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=out,
+                                stderr=err, start_new_session=True, close_fds=True)
+    except OSError as exc:
+        return ProcResult(None, error=f"cannot start {argv[0]}: {exc.strerror or exc}")
+    finally:
+        os.close(out)  # the agent has its own copies
+        os.close(err)
+    table.add(proc.pid)
+    if table.stopping.is_set():  # an interrupt raced the launch
+        table.mark_killed(proc.pid)
+        kill_group(proc.pid)
+    watch = table.watch(proc.pid, timeout) if timeout > 0 else _Watch(proc.pid)
+    try:
+        proc.wait()
+    finally:
+        watch.cancelled = True
+        table.discard(proc.pid)
+        kill_group(proc.pid)  # leftovers the agent spawned and left behind
+    return ProcResult(proc.returncode, timed_out=watch.fired.is_set(),
                       interrupted=table.was_killed(proc.pid),
                       duration_ms=int((time.monotonic() - t0) * 1000))

@@ -9,7 +9,6 @@ is FAILED (BUILDER_TASK_FAILED) and not retried.
 from __future__ import annotations
 
 import re
-import shutil
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,7 +19,7 @@ from generator.dispatch.backends import AgentReport, Backend, Turn, parse_output
 from generator.dispatch.jobs import Job
 from generator.dispatch.ledger import Ledger
 from generator.dispatch.process import ProcessTable, run_process
-from generator.dispatch.workspace import stage_files, staged_paths
+from generator.dispatch.workspace import read_bytes, stage_files, staged_paths, write_bytes
 from generator.model import DispatchRecord
 from generator.runs import RunPaths, utc_now
 
@@ -40,12 +39,27 @@ GATE_OFF_NOTE = (
 
 def results_status(path: Path) -> str | None:
     """PASS | FAIL | PARTIAL from the results file's first Status line; None if absent."""
+    data = _read_or_none(path)
+    return None if data is None else status_of(data)
+
+
+def status_of(data: bytes) -> str | None:
+    """PASS | FAIL | PARTIAL from a results text's first Status line, else None."""
+    m = STATUS_RE.search(data.decode("utf-8", errors="replace"))
+    return m.group(1).upper() if m else None
+
+
+def _read_text(path: Path) -> str:
+    """Path.read_text(encoding="utf-8") (newlines translated alike), in fewer system calls."""
+    return read_bytes(path).decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _read_or_none(path: Path) -> bytes | None:
+    """The file's bytes, or None when it is absent or not a readable file."""
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
+        return read_bytes(path)
     except OSError:
         return None
-    m = STATUS_RE.search(text)
-    return m.group(1).upper() if m else None
 
 
 @dataclass
@@ -60,7 +74,7 @@ class Context:
     table: ProcessTable
     protected: list[Path]
     base_env: dict[str, str]  # already filtered by workspace.agent_env
-    post: Callable[[DispatchRecord], None]  # every record, after it is on disk
+    post: Callable[[DispatchRecord], None]  # every record, once written to the ledger
 
 
 @dataclass
@@ -78,7 +92,12 @@ class _Attempt:
     report: AgentReport = field(default_factory=AgentReport)
     infra_error: str = ""
     interrupted: bool = False
-    results_present: bool = False
+    results: bytes | None = None  # the results file as the agent left it
+    launch_seq: int = 0  # the ledger sequence number of the launch record
+
+    @property
+    def results_present(self) -> bool:
+        return self.results is not None
 
 
 class TaskRunner:
@@ -99,8 +118,8 @@ class TaskRunner:
                              attempt=attempt, turn=turn, session_id=session_id or None)
         seq = ctx.ledger.append(rec, durable=False)
         ctx.post(rec)
-        stage_files(ctx.workspace, job.handoff_id, job.handoff_path, job.prompt_path)  # while it syncs
-        msg_path.write_text(message, encoding="utf-8")
+        stage_files(ctx.workspace, job.handoff_id, job.handoff_path, job.prompt_path)
+        write_bytes(msg_path, message.encode("utf-8"))
         env = dict(ctx.base_env)
         env.update({
             "FACTORY_HANDOFF_ID": job.handoff_id, "FACTORY_TASK_ID": job.task_id,
@@ -110,12 +129,11 @@ class TaskRunner:
             "FACTORY_SESSION_ID": session_id or "",
         })
         argv = ctx.backend.argv(t)
-        ctx.ledger.wait(seq)  # the launch record is on disk before the agent starts
         out = ctx.paths.log(job.handoff_id, turn, attempt, "out")
         res = run_process(argv, cwd=ctx.workspace, env=env, timeout=ctx.cfg.timeout,
                           out_path=out, err_path=out.with_suffix(".err"), table=ctx.table)
         try:
-            report = parse_output(out.read_text(encoding="utf-8", errors="replace"))
+            report = parse_output(read_bytes(out).decode("utf-8", errors="replace"))
         except OSError:
             report = AgentReport()
         done = DispatchRecord(rec.dispatch_id, job.handoff_id, job.task_id, rec.timestamp_dispatched, "",
@@ -123,7 +141,7 @@ class TaskRunner:
                               turn=turn, cost_usd=report.cost_usd,
                               session_id=report.session_id or session_id or None,
                               duration_ms=res.duration_ms)
-        a = _Attempt(False, done, report, results_present=results.is_file())
+        a = _Attempt(False, done, report, results=_read_or_none(results), launch_seq=seq)
         if res.interrupted:
             a.interrupted = True
         elif res.error:
@@ -136,13 +154,19 @@ class TaskRunner:
             a.ok = True
         return a
 
-    def _write(self, rec: DispatchRecord) -> None:
-        self.ctx.ledger.append(rec, durable=False)  # the syncer fsyncs it at once
-        self.ctx.post(rec)
-
     def _finish(self, a: _Attempt, status: str, error: str | None = None, results: str | None = None) -> None:
+        """Record how a launch ended, then tell the scheduler.
+
+        The record waits until its launch record, and so every record before it
+        (the finished records of the tasks this one depends on among them), is
+        fsync'd: whatever a power cut leaves of the ledger, a task it holds as
+        finished has its dependencies finished too. By now the launch record is
+        as old as the agent's run, so the wait is over at once.
+        """
         a.record.status, a.record.error, a.record.results_path = status, error, results
-        self._write(a.record)
+        self.ctx.ledger.wait(a.launch_seq)
+        self.ctx.ledger.append(a.record, durable=False)  # the syncer fsyncs it at once
+        self.ctx.post(a.record)
 
     # -- one turn, with retries -------------------------------------------
     def _turn(self, turn: str, message: str, session_id: str | None) -> _Attempt | TaskResult:
@@ -168,7 +192,7 @@ class TaskRunner:
     # -- the whole task ---------------------------------------------------
     def gate(self) -> TaskResult:
         """Gate turn: the prompt as generated; answers recorded; approval per config."""
-        prompt = self.job.prompt_path.read_text(encoding="utf-8")
+        prompt = _read_text(self.job.prompt_path)
         a = self._turn("gate", prompt, None)
         if isinstance(a, TaskResult):
             return a
@@ -188,18 +212,18 @@ class TaskRunner:
         """Build turn, resuming the gate's session; judged by the results file only."""
         results = self.staged[2]
         if self.ctx.cfg.gate == "off":
-            message = self.job.prompt_path.read_text(encoding="utf-8") + GATE_OFF_NOTE
+            message = _read_text(self.job.prompt_path) + GATE_OFF_NOTE
         else:
             message = APPROVAL_MESSAGE
         message = message.format(results_path=results)
         a = self._turn("build", message, session_id)
         if isinstance(a, TaskResult):
             return a
-        status = results_status(results) if a.results_present else None
+        status = status_of(a.results) if a.results is not None else None
         kept = None
-        if a.results_present:
+        if a.results is not None:
             dst = self.ctx.paths.results(self.job.handoff_id)
-            shutil.copyfile(results, dst)
+            write_bytes(dst, a.results)
             kept = str(dst.relative_to(self.ctx.paths.root))
         if status == "PASS":
             self._finish(a, "COMPLETED", None, kept)
