@@ -86,9 +86,44 @@ def load_valid(spec_dir: Path) -> ProductSpec:
     from generator.validate import validate
 
     spec = load_spec(spec_dir)
-    result = validate(spec)
+    _refuse_invalid(spec_dir, validate(spec))
+    return spec
+
+
+def load_guarded(spec_dir: Path):
+    """`load_valid` plus the spec's leak guard, built here while a forked worker validates.
+
+    Validation's verdict is small to send back; the guard is not, so it is
+    the one built in this process. A guard that cannot be built for an
+    invalid spec is never reported: the validation problems are.
+    """
+    from generator import parallel
+    from generator.compile.leakguard import build_guard
+    from generator.spec import load_spec
+    from generator.validate import validate
+
+    spec = load_spec(spec_dir)
+
+    def guard():
+        try:
+            return build_guard(spec), None
+        except Exception as exc:  # reported below unless validation explains it
+            return None, exc
+
+    if len(spec.tasks) >= PARALLEL_MIN_TASKS and parallel.worker_count() > 1:
+        (built, failure), result = parallel.beside(guard, lambda: validate(spec))
+    else:
+        result = validate(spec)
+        built, failure = guard() if result.ok else (None, None)
+    _refuse_invalid(spec_dir, result)
+    if failure is not None:
+        raise failure
+    return spec, built
+
+
+def _refuse_invalid(spec_dir: Path, result) -> None:
     if result.ok:
-        return spec
+        return
     # diagnostics name a document of the spec: show them under it, like a compiler
     lines = [p if p.startswith(str(spec_dir)) else f"{spec_dir}/{p}"
              for p in (str(d) for d in result.diagnostics if d.severity == "error")]
@@ -96,7 +131,7 @@ def load_valid(spec_dir: Path) -> ProductSpec:
     raise SpecError(f"{spec_dir}: validation FAIL, nothing written\n" + "\n".join(lines))
 
 
-def compile_checked(spec: ProductSpec, options) -> dict[str, bytes]:
+def compile_checked(spec: ProductSpec, options, guard=None) -> dict[str, bytes]:
     """Compile and leak-check: the bytes returned are safe to write.
 
     The same bytes as `compile_spec` followed by the leak guard, with the
@@ -111,7 +146,7 @@ def compile_checked(spec: ProductSpec, options) -> dict[str, bytes]:
     from generator.compile.templating import preload
 
     check_ids(spec)
-    guard = build_guard(spec)
+    guard = guard or build_guard(spec)
     ix = SpecIndex(spec)
     preload(options.templates)  # once here rather than in every worker
     workers = parallel.worker_count() if len(spec.tasks) >= PARALLEL_MIN_TASKS else 1
@@ -269,11 +304,11 @@ def build_project(config: Config, adversarial: str | None = None) -> list[SpecBu
                 digest = _visible_digest(docs)
                 planned.append((name, spec_dir, out_dir, None, digest, (fingerprint, current)))
                 continue
-        spec = load_valid(spec_dir)
+        spec, guard = load_guarded(spec_dir)
         if spec.name in seen:
             raise SpecError(f"{spec_dir}: same name as {seen[spec.name]}; both would build into {handoffs / spec.name}")
         seen[spec.name] = spec_dir
-        planned.append((spec.name, spec_dir, handoffs / spec.name, compile_checked(spec, options), spec_digest(spec), fingerprint))
+        planned.append((spec.name, spec_dir, handoffs / spec.name, compile_checked(spec, options, guard), spec_digest(spec), fingerprint))
     builds = []
     for name, spec_dir, out_dir, files, digest, fp in planned:
         if files is None:  # current and intact: nothing to compile or write

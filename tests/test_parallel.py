@@ -75,3 +75,54 @@ def test_leaks_in_every_share_are_reported_as_one_scan_would(big_spec, tmp_path,
         compile_checked(spec, opts)
     assert len({leak.path.split("/")[0] for leak in plain.value.leaks}) > 100  # in both shares
     assert str(shared.value) == str(plain.value)
+
+
+def _no_children_left() -> bool:
+    try:
+        os.waitpid(-1, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
+
+def test_beside_runs_the_other_half_in_a_worker():
+    here, there = parallel.beside(lambda: os.getpid(), lambda: os.getpid())
+    assert here == os.getpid() and there != os.getpid()
+    assert _no_children_left()
+
+
+def test_beside_does_a_failed_workers_half_here():
+    parent = os.getpid()
+
+    def there():
+        if os.getpid() != parent:
+            os._exit(3)
+        return "done here"
+
+    assert parallel.beside(lambda: 1, there) == (1, "done here")
+    assert _no_children_left()
+
+
+def test_beside_stops_the_worker_when_this_half_fails():
+    import time
+
+    def here():
+        raise KeyError("here")
+
+    with pytest.raises(KeyError):
+        parallel.beside(here, lambda: time.sleep(30))
+    assert _no_children_left()
+
+
+def test_an_invalid_large_spec_is_refused_with_its_validation_problems(tmp_path):
+    import subprocess
+    import sys
+
+    root = tmp_path / "proj"
+    generate_spec(root / "spec", tasks=80, scenarios_per_task=2, style="full", seed=2, defects=["dangling_dependency"])
+    (root / "factory.toml").write_text('[project]\nspecs = ["spec"]\n', encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent), parallel.ENV_WORKERS: "2"}
+    r = subprocess.run([sys.executable, "-m", "generator", "build"], cwd=root, env=env, capture_output=True, text=True)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "validation FAIL, nothing written" in r.stderr and "D8_TASKS.md:" in r.stderr
+    assert "Traceback" not in r.stderr and not (root / "handoffs").exists()
