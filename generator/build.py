@@ -25,6 +25,7 @@ from pathlib import Path
 
 from generator.config import Config
 from generator.errors import SpecError
+from generator.gcpause import paused_gc
 from generator.model import BUILDER_VISIBLE_DOCS, DOCUMENTS, ProductSpec
 from generator.output import MANIFEST, WriteReport, file_stats, write_tree
 
@@ -140,7 +141,7 @@ def compile_checked(spec: ProductSpec, options, guard=None) -> dict[str, bytes]:
     are reported in path order, as one scan of everything would.
     """
     from generator import parallel
-    from generator.compile.core import check_ids, collector_paused, compile_tasks, forget_shared_items
+    from generator.compile.core import check_ids, compile_tasks, forget_shared_items
     from generator.compile.inputs import SpecIndex
     from generator.compile.leakguard import LeakError, build_guard, merge_leaks
     from generator.compile.templating import preload
@@ -156,7 +157,7 @@ def compile_checked(spec: ProductSpec, options, guard=None) -> dict[str, bytes]:
         out = compile_tasks(spec, options, ix, spec.tasks[start:stop], shared)
         return out, guard.scan(out)
 
-    with collector_paused():
+    with paused_gc():
         try:
             results = parallel.run(_jobs(len(spec.tasks), workers), work, workers)
         finally:
@@ -285,7 +286,16 @@ def _forget_stamp(config: Config, out_dir: Path) -> None:
 
 
 def build_project(config: Config, adversarial: str | None = None) -> list[SpecBuild]:
-    """Compile every spec in `config.project.specs` into `<handoffs>/<spec-name>/`."""
+    """Compile every spec in `config.project.specs` into `<handoffs>/<spec-name>/`.
+
+    A build makes no garbage cycles, so the cycle collector is held off for
+    all of it: its passes would only walk the parsed spec again and again.
+    """
+    with paused_gc():
+        return _build_project(config, adversarial)
+
+
+def _build_project(config: Config, adversarial: str | None) -> list[SpecBuild]:
     if not config.project.specs:
         raise SpecError(f"{config.path or config.root / 'factory.toml'}: [project] specs lists no spec to build")
     handoffs = config.resolve(config.project.handoffs)
@@ -308,7 +318,8 @@ def build_project(config: Config, adversarial: str | None = None) -> list[SpecBu
         if spec.name in seen:
             raise SpecError(f"{spec_dir}: same name as {seen[spec.name]}; both would build into {handoffs / spec.name}")
         seen[spec.name] = spec_dir
-        planned.append((spec.name, spec_dir, handoffs / spec.name, compile_checked(spec, options, guard), spec_digest(spec), fingerprint))
+        files = compile_checked(spec, options, guard)
+        planned.append((spec.name, spec_dir, handoffs / spec.name, files, spec_digest(spec), fingerprint))
     builds = []
     for name, spec_dir, out_dir, files, digest, fp in planned:
         if files is None:  # current and intact: nothing to compile or write

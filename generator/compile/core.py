@@ -8,9 +8,6 @@ sit at the edge.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from generator.compile import facets
@@ -19,6 +16,7 @@ from generator.compile.questions import ADVERSARIAL_SETS, Question, minimum_test
 from generator.compile.sections import _MEMO, SECTIONS, handoff_items, section_sources, tool_rule_text
 from generator.compile.templating import ANSWERS, HANDOFF, PROMPT, places, render, with_blocks
 from generator.errors import SpecError
+from generator.gcpause import paused_gc
 from generator.model import DOCUMENTS, ProductSpec
 
 PARTS = ("handoffs", "prompts", "facets")
@@ -143,29 +141,11 @@ def compile_shared(spec: ProductSpec, options: CompileOptions, index: SpecIndex 
     return out
 
 
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Hold off Python's cycle collector for a compile, then restore it.
-
-    A compile allocates many long-lived objects (inputs, lines, digests) and
-    no garbage cycles, so the collector only ever finds nothing; each of its
-    full passes, though, walks the whole parsed spec.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-
-
 def compile_spec(spec: ProductSpec, options: CompileOptions | None = None) -> dict[str, bytes]:
     """Every output of a spec, keyed by POSIX path relative to `handoffs/<spec>/`."""
     options = options or CompileOptions()
     check_ids(spec)
-    with collector_paused():
+    with paused_gc():
         try:
             return _compile_all(spec, options)
         finally:

@@ -6,7 +6,6 @@ oversized input yields a `DocResult` with an error diagnostic and no items.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import re
 from contextlib import contextmanager
@@ -15,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from generator.gcpause import paused_gc
 from generator.model import DOCUMENTS, Diagnostic, Document
 from generator.spec import chunks
 from generator.spec.blocks import parse_tokens, tokens_to_nodes
@@ -36,20 +36,6 @@ class DocResult:
     document: Document
     diagnostics: list[Diagnostic] = field(default_factory=list)
     parts: dict[str, Any] = field(default_factory=dict)  # ProductSpec attribute → value
-
-
-@contextmanager
-def paused_gc():
-    """Parsing allocates hundreds of thousands of small objects and frees none of
-    them as cycles, so the cyclic collector's passes are pure cost (a third of
-    the time on a big spec). Pause it for the duration; restore what was there."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def digest(data: bytes) -> str:
