@@ -32,6 +32,7 @@ def _no_parse(monkeypatch) -> None:
         raise AssertionError("the spec was parsed")
 
     monkeypatch.setattr(generator.build, "load_valid", refuse)
+    monkeypatch.setattr(generator.build, "load_guarded", refuse)
 
 
 def test_facets_round_trip_through_tomlkit_and_tomllib(tmp_path):
