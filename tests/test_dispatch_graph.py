@@ -74,3 +74,15 @@ def test_unknown_dependency_is_refused(tmp_path):
     bad = [Job(j.task_id, j.handoff_id, ("T-404",), j.handoff_path, j.prompt_path)]
     with pytest.raises(UsageError, match="T-404"):
         run_dispatch(bad, cfg=scripted_cfg(), run_dir=tmp_path / "runs" / "r", workspace=tmp_path / "ws")
+
+
+def test_a_finished_dispatch_leaves_no_thread_behind(tmp_path, agent_log):
+    """A long-lived process (watch, the test runner) must not gather one watchdog per run;
+    a leftover thread would also stop later builds from sharing work with forked workers."""
+    import threading
+
+    before = set(threading.enumerate())
+    for k in range(2):
+        jobs, _ = make_project(tmp_path / f"p{k}", {"T-001": [], "T-002": ["T-001"]})
+        assert run_dispatch(jobs, cfg=scripted_cfg(), run_dir=tmp_path / f"runs{k}", workspace=tmp_path / f"ws{k}").ok
+    assert [t.name for t in set(threading.enumerate()) - before] == []

@@ -77,6 +77,7 @@ class ProcessTable:
         self._seq = 0
         self._wake = threading.Condition(self._lock)
         self._watchdog: threading.Thread | None = None
+        self._closed = False
 
     def watch(self, pgid: int, timeout: float) -> "_Watch":
         """Kill `pgid` in `timeout` seconds unless the returned watch is cancelled first."""
@@ -85,17 +86,28 @@ class ProcessTable:
             self._seq += 1
             entry = (time.monotonic() + timeout, self._seq, w)
             heapq.heappush(self._deadlines, entry)
-            if self._watchdog is None:
+            if self._watchdog is None and not self._closed:
                 self._watchdog = threading.Thread(target=self._watch_loop, name="agent-timeouts", daemon=True)
                 self._watchdog.start()
             if self._deadlines[0] is entry:  # a later deadline needs no wake-up (nor a GIL handoff)
                 self._wake.notify()
         return w
 
+    def close(self) -> None:
+        """Stop the watchdog thread once nothing is running (a table lives for one run, not the process)."""
+        with self._lock:
+            self._closed = True
+            self._wake.notify()
+            watchdog, self._watchdog = self._watchdog, None
+        if watchdog is not None:
+            watchdog.join()
+
     def _watch_loop(self) -> None:
         while True:
             with self._lock:
                 while True:
+                    if self._closed:
+                        return
                     while self._deadlines and self._deadlines[0][2].cancelled:
                         heapq.heappop(self._deadlines)
                     now = time.monotonic()

@@ -343,6 +343,7 @@ def run_dispatch(jobs: list[Job], *, cfg: DispatchConfig, run_dir: Path, workspa
         raise
     finally:
         sched.pool.shutdown(wait=True)
+        sched.table.close()
         sched.ledger.close()
         for sig, h in handlers.items():
             signal.signal(sig, h)

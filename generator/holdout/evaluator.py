@@ -73,8 +73,12 @@ def run_behavioural(holdout: Holdout, install_root: Path, cfg: HoldoutConfig,
             "FACTORY_SCENARIO_PATH": str(scenario), "FACTORY_SCENARIO_TEXT_PATH": str(text),
             "FACTORY_HOLDOUT_ID": holdout.id})
         out, err = box.ctl / "evaluator.out", box.ctl / "evaluator.err"
-        proc = run_process(argv, cwd=box.scratch, env=env, timeout=cfg.scenario_timeout,
-                           out_path=out, err_path=err, table=ProcessTable())
+        table = ProcessTable()
+        try:
+            proc = run_process(argv, cwd=box.scratch, env=env, timeout=cfg.scenario_timeout,
+                               out_path=out, err_path=err, table=table)
+        finally:
+            table.close()
         step = StepRecord(name="evaluate", exit_code=proc.returncode, duration_ms=proc.duration_ms,
                           stdout=read_capped(out, cfg.output_cap), stderr=read_capped(err, cfg.output_cap),
                           timed_out=proc.timed_out)
