@@ -129,13 +129,15 @@ def test_random_single_line_edits_equal_fresh_loads(tmp_path):
 def test_worker_processes_give_the_in_process_result(tmp_path, monkeypatch):
     from synth import generate_spec
 
+    from generator import parallel
+
     spec_dir = tmp_path / "spec"
     generate_spec(spec_dir, tasks=20, seed=2)
     alone = load_spec(spec_dir)
     monkeypatch.setattr(loader, "PARALLEL_MIN_BYTES", 0)
-    monkeypatch.setattr(loader.os, "cpu_count", lambda: 2)
+    monkeypatch.setenv(parallel.ENV_WORKERS, "2")
     # threads left running by earlier tests would make the loader stay in-process
-    monkeypatch.setattr(loader.threading, "active_count", lambda: 1)
+    monkeypatch.setattr(parallel, "can_fork", lambda: True)
     todo = [(c, f, (spec_dir / f).read_bytes()) for c, f in DOCUMENTS.items()]
     assert len(loader._groups(todo)) == 2
     assert load_spec(spec_dir) == alone
