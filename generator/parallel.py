@@ -97,21 +97,7 @@ def beside(here: Callable[[], Any], there: Callable[[], Any]) -> tuple[Any, Any]
 
 
 def _start_one(fn: Callable[[], Any]) -> tuple[int, BinaryIO] | None:
-    out = _scratch()
-    try:
-        pid = os.fork()
-    except OSError:
-        out.close()
-        return None
-    if pid == 0:  # the worker: never returns
-        status = 1
-        try:
-            pickle.dump((0, fn()), out, protocol=5)
-            out.flush()
-            status = 0
-        finally:
-            os._exit(status)
-    return pid, out
+    return _fork(lambda out: pickle.dump((0, fn()), out, protocol=5))
 
 
 def _abandon(pid: int, out: BinaryIO) -> None:
@@ -137,6 +123,20 @@ def _work(q_read: int, jobs: Sequence[Any], fn: Callable[[Any], Any], done: dict
 
 def _start(q_read: int, q_write: int, jobs: Sequence[Any], fn: Callable[[Any], Any]) -> tuple[int, BinaryIO] | None:
     """(pid, scratch file it writes its results to) of a new worker, or None when none can be had."""
+
+    def serve(out: BinaryIO) -> None:
+        os.close(q_write)
+        while True:
+            b = os.read(q_read, 1)
+            if not b:
+                return
+            pickle.dump((b[0], fn(jobs[b[0]])), out, protocol=5)
+
+    return _fork(serve)
+
+
+def _fork(body: Callable[[BinaryIO], None]) -> tuple[int, BinaryIO] | None:
+    """(pid, scratch file) of a forked worker that runs `body(scratch)` and exits; None when no fork can be had."""
     out = _scratch()
     try:
         pid = os.fork()
@@ -146,12 +146,7 @@ def _start(q_read: int, q_write: int, jobs: Sequence[Any], fn: Callable[[Any], A
     if pid == 0:  # the worker: never returns
         status = 1
         try:
-            os.close(q_write)
-            while True:
-                b = os.read(q_read, 1)
-                if not b:
-                    break
-                pickle.dump((b[0], fn(jobs[b[0]])), out, protocol=5)
+            body(out)
             out.flush()
             status = 0
         finally:

@@ -19,19 +19,8 @@ from collections import Counter
 
 from generator.dispatch import read_ledger, run_dispatch
 from generator.dispatch import ledger as ledger_mod
-from test_dispatch_helpers import ROOT, agent_log, ledger_rows, make_project, scripted_cfg, turns  # noqa: F401
-
-DRIVER = ROOT / "tests" / "agents" / "dispatch_driver.py"
-GRAPH = {"T-001": [], "T-002": ["T-001"], "T-003": ["T-002"], "T-004": ["T-001"]}
-
-
-def _wait_for(pred, what: str, limit: int = 1200) -> None:
-    for _ in range(limit):
-        if pred():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"never happened: {what}")
-
+from test_dispatch_helpers import (  # noqa: F401 (agent_log is a fixture)
+    DRIVER, GRAPH, ROOT, agent_log, ledger_rows, make_project, scripted_cfg, turns, wait_for)
 
 def _completed(rows: list[dict]) -> Counter:
     return Counter(r["task_id"] for r in rows if r["status"] == "COMPLETED")
@@ -135,7 +124,7 @@ def test_kill_9_mid_run_then_resume_runs_each_unfinished_task_once(tmp_path, fac
             str(run_dir), str(ws)]
     proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        _wait_for(lambda: (log / "T-002.child").exists() and (log / "T-004.child").exists(), "both agents hang")
+        wait_for(lambda: (log / "T-002.child").exists() and (log / "T-004.child").exists(), "both agents hang")
         proc.kill()
         proc.wait(timeout=60)
     finally:

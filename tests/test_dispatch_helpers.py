@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -78,3 +79,16 @@ def agent_log(tmp_path, monkeypatch):
     d.mkdir()
     monkeypatch.setenv("SCRIPTED_LOG", str(d))
     return d
+
+
+DRIVER = ROOT / "tests" / "agents" / "dispatch_driver.py"
+GRAPH = {"T-001": [], "T-002": ["T-001"], "T-003": ["T-002"], "T-004": ["T-001"]}
+
+
+def wait_for(pred, what: str, limit: int = 1200) -> None:
+    """Poll `pred` every 50 ms (a minute at most): for events in other processes, never a timing."""
+    for _ in range(limit):
+        if pred():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"never happened: {what}")

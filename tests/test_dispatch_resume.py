@@ -7,27 +7,14 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import tomlkit
 
 from generator.dispatch import run_dispatch
 from generator.errors import UsageError
-from test_dispatch_helpers import ROOT, ledger_rows, make_project, scripted_cfg, turns
+from test_dispatch_helpers import DRIVER, GRAPH, ROOT, ledger_rows, make_project, scripted_cfg, turns, wait_for
 
 import pytest
-
-DRIVER = ROOT / "tests" / "agents" / "dispatch_driver.py"
-GRAPH = {"T-001": [], "T-002": ["T-001"], "T-003": ["T-002"], "T-004": ["T-001"]}
-
-
-def _wait_for(pred, what: str, limit: int = 1200) -> None:
-    for _ in range(limit):
-        if pred():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"never happened: {what}")
-
 
 def test_sigint_interrupts_and_resume_skips_completed_tasks(tmp_path, factory_env):
     jobs, _ = make_project(tmp_path, GRAPH)
@@ -40,7 +27,7 @@ def test_sigint_interrupts_and_resume_skips_completed_tasks(tmp_path, factory_en
             str(run_dir), str(ws)]
     proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        _wait_for(lambda: (log / "T-002.child").exists() and (log / "T-004.child").exists(), "both agents hang")
+        wait_for(lambda: (log / "T-002.child").exists() and (log / "T-004.child").exists(), "both agents hang")
         proc.send_signal(signal.SIGINT)
         stdout, stderr = proc.communicate(timeout=60)
     finally:
@@ -51,7 +38,7 @@ def test_sigint_interrupts_and_resume_skips_completed_tasks(tmp_path, factory_en
     assert "T-002 H-FACTORY-002 INTERRUPTED" in stdout
     children = [int((log / f"{t}.child").read_text()) for t in ("T-002", "T-004")]
     for pid in children:
-        _wait_for(lambda: not os.path.exists(f"/proc/{pid}") or
+        wait_for(lambda: not os.path.exists(f"/proc/{pid}") or
                   open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] == "Z", f"child {pid} gone")
     final = {r["task_id"]: r["status"] for r in ledger_rows(run_dir)}
     assert final == {"T-001": "COMPLETED", "T-002": "INTERRUPTED", "T-004": "INTERRUPTED"}
