@@ -13,14 +13,13 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections import Counter
 
 from generator.dispatch import read_ledger, run_dispatch
 from generator.dispatch import ledger as ledger_mod
 from test_dispatch_helpers import (  # noqa: F401 (agent_log is a fixture)
-    DRIVER, GRAPH, ROOT, agent_log, ledger_rows, make_project, scripted_cfg, turns, wait_for)
+    GRAPH, agent_log, ledger_rows, make_project, scripted_cfg, start_hanging_run, turns)
 
 def _completed(rows: list[dict]) -> Counter:
     return Counter(r["task_id"] for r in rows if r["status"] == "COMPLETED")
@@ -114,17 +113,9 @@ def test_a_finished_record_is_written_only_after_its_launch_and_dependencies_are
 def test_kill_9_mid_run_then_resume_runs_each_unfinished_task_once(tmp_path, factory_env):
     """SIGKILL, not Ctrl-C: no INTERRUPTED records, agents orphaned; resume still
     keeps the finished task and runs every other one exactly once."""
-    jobs, _ = make_project(tmp_path, GRAPH)
-    log = tmp_path / "agentlog"
-    log.mkdir()
-    run_dir, ws = tmp_path / "runs" / "r", tmp_path / "ws"
-    env = dict(factory_env, SCRIPTED_LOG=str(log), SCRIPTED_HANG="T-002,T-004",
-               PYTHONPATH=f"{ROOT}{os.pathsep}{ROOT / 'tests'}")
-    args = [sys.executable, str(DRIVER), str(tmp_path / "handoffs" / "demo"), json.dumps(GRAPH),
-            str(run_dir), str(ws)]
-    proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    jobs, log, run_dir, ws, proc = start_hanging_run(tmp_path, factory_env, stdout=subprocess.DEVNULL,
+                                                     stderr=subprocess.DEVNULL)
     try:
-        wait_for(lambda: (log / "T-002.child").exists() and (log / "T-004.child").exists(), "both agents hang")
         proc.kill()
         proc.wait(timeout=60)
     finally:

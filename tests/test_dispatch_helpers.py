@@ -8,6 +8,8 @@ spec directory whose D9 holds text no agent may ever see.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -92,3 +94,23 @@ def wait_for(pred, what: str, limit: int = 1200) -> None:
             return
         time.sleep(0.05)
     raise AssertionError(f"never happened: {what}")
+
+
+def start_hanging_run(tmp_path: Path, factory_env: dict, **popen):
+    """(jobs, agent log dir, run dir, workspace, process) of a `GRAPH` dispatch in its
+    own process whose agents for T-002 and T-004 hang, once both have started."""
+    jobs, _ = make_project(tmp_path, GRAPH)
+    log = tmp_path / "agentlog"
+    log.mkdir()
+    run_dir, ws = tmp_path / "runs" / "r", tmp_path / "ws"
+    env = dict(factory_env, SCRIPTED_LOG=str(log), SCRIPTED_HANG="T-002,T-004",
+               PYTHONPATH=f"{ROOT}{os.pathsep}{ROOT / 'tests'}")
+    args = [sys.executable, str(DRIVER), str(tmp_path / "handoffs" / "demo"), json.dumps(GRAPH),
+            str(run_dir), str(ws)]
+    proc = subprocess.Popen(args, env=env, **popen)
+    try:
+        wait_for(lambda: (log / "T-002.child").exists() and (log / "T-004.child").exists(), "both agents hang")
+    except BaseException:
+        proc.kill()
+        raise
+    return jobs, log, run_dir, ws, proc

@@ -2,32 +2,22 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
-import sys
 
 import tomlkit
 
 from generator.dispatch import run_dispatch
 from generator.errors import UsageError
-from test_dispatch_helpers import DRIVER, GRAPH, ROOT, ledger_rows, make_project, scripted_cfg, turns, wait_for
+from test_dispatch_helpers import ledger_rows, make_project, scripted_cfg, start_hanging_run, turns, wait_for
 
 import pytest
 
 def test_sigint_interrupts_and_resume_skips_completed_tasks(tmp_path, factory_env):
-    jobs, _ = make_project(tmp_path, GRAPH)
-    log = tmp_path / "agentlog"
-    log.mkdir()
-    run_dir, ws = tmp_path / "runs" / "r", tmp_path / "ws"
-    env = dict(factory_env, SCRIPTED_LOG=str(log), SCRIPTED_HANG="T-002,T-004",
-               PYTHONPATH=f"{ROOT}{os.pathsep}{ROOT / 'tests'}")
-    args = [sys.executable, str(DRIVER), str(tmp_path / "handoffs" / "demo"), json.dumps(GRAPH),
-            str(run_dir), str(ws)]
-    proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    jobs, log, run_dir, ws, proc = start_hanging_run(tmp_path, factory_env, stdout=subprocess.PIPE,
+                                                     stderr=subprocess.PIPE, text=True)
     try:
-        wait_for(lambda: (log / "T-002.child").exists() and (log / "T-004.child").exists(), "both agents hang")
         proc.send_signal(signal.SIGINT)
         stdout, stderr = proc.communicate(timeout=60)
     finally:
