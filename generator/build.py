@@ -147,7 +147,7 @@ def compile_checked(spec: ProductSpec, options, guard=None) -> dict[str, bytes]:
     from generator.compile.templating import preload
 
     check_ids(spec)
-    guard = guard or build_guard(spec)
+    guard = build_guard(spec) if guard is None else guard
     ix = SpecIndex(spec)
     preload(options.templates)  # once here rather than in every worker
     workers = parallel.worker_count() if len(spec.tasks) >= PARALLEL_MIN_TASKS else 1
