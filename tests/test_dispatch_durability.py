@@ -19,7 +19,7 @@ from collections import Counter
 from generator.dispatch import read_ledger, run_dispatch
 from generator.dispatch import ledger as ledger_mod
 from test_dispatch_helpers import (  # noqa: F401 (agent_log is a fixture)
-    GRAPH, agent_log, ledger_rows, make_project, scripted_cfg, start_hanging_run, turns)
+    GRAPH, agent_log, ledger_rows, make_project, resume_logged, scripted_cfg, start_hanging_run, turns)
 
 def _completed(rows: list[dict]) -> Counter:
     return Counter(r["task_id"] for r in rows if r["status"] == "COMPLETED")
@@ -131,13 +131,8 @@ def test_kill_9_mid_run_then_resume_runs_each_unfinished_task_once(tmp_path, fac
     last = {r["task_id"]: r["status"] for r in rows}
     assert last == {"T-001": "COMPLETED", "T-002": "DISPATCHED", "T-004": "DISPATCHED"}
 
-    before = len(turns(log))
-    os.environ["SCRIPTED_LOG"] = str(log)
-    try:
-        out = run_dispatch(jobs, cfg=scripted_cfg(), run_dir=run_dir, workspace=ws, resume=True)
-    finally:
-        del os.environ["SCRIPTED_LOG"]
+    out, added = resume_logged(jobs, log, run_dir, ws)
     assert out.ok, out.counts()
-    assert sorted(t["task"] for t in turns(log)[before:]) == ["T-002", "T-003", "T-004"]
+    assert sorted(t["task"] for t in added) == ["T-002", "T-003", "T-004"]
     assert _completed(ledger_rows(run_dir)) == Counter({t: 1 for t in GRAPH})
     assert out.states["T-002"].attempts == 2 and out.states["T-001"].attempts == 1

@@ -114,3 +114,16 @@ def start_hanging_run(tmp_path: Path, factory_env: dict, **popen):
         proc.kill()
         raise
     return jobs, log, run_dir, ws, proc
+
+
+def resume_logged(jobs, log: Path, run_dir: Path, ws: Path):
+    """(outcome, the agent turns it added) of resuming `run_dir` in-process, agents logging to `log`."""
+    from generator.dispatch import run_dispatch
+
+    before = len(turns(log))
+    os.environ["SCRIPTED_LOG"] = str(log)
+    try:
+        out = run_dispatch(jobs, cfg=scripted_cfg(), run_dir=run_dir, workspace=ws, resume=True)
+    finally:
+        del os.environ["SCRIPTED_LOG"]
+    return out, turns(log)[before:]

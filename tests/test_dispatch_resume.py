@@ -10,7 +10,7 @@ import tomlkit
 
 from generator.dispatch import run_dispatch
 from generator.errors import UsageError
-from test_dispatch_helpers import ledger_rows, make_project, scripted_cfg, start_hanging_run, turns, wait_for
+from test_dispatch_helpers import ledger_rows, make_project, resume_logged, scripted_cfg, start_hanging_run, wait_for
 
 import pytest
 
@@ -36,14 +36,9 @@ def test_sigint_interrupts_and_resume_skips_completed_tasks(tmp_path, factory_en
     assert meta["status"] == "INTERRUPTED"
 
     # resume in-process, agents now well-behaved
-    before = len(turns(log))
-    os.environ["SCRIPTED_LOG"] = str(log)
-    try:
-        out = run_dispatch(jobs, cfg=scripted_cfg(), run_dir=run_dir, workspace=ws, resume=True)
-    finally:
-        del os.environ["SCRIPTED_LOG"]
+    out, added = resume_logged(jobs, log, run_dir, ws)
     assert out.ok, {t: (s.status, s.reason) for t, s in out.states.items()}
-    again = [t["task"] for t in turns(log)[before:]]
+    again = [t["task"] for t in added]
     assert sorted(again) == ["T-002", "T-003", "T-004"]  # T-001 not dispatched again
     assert out.states["T-002"].attempts == 2 and out.states["T-001"].attempts == 1
     assert tomlkit.parse((run_dir / "run.toml").read_text()).unwrap()["status"] == "FINISHED"
