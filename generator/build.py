@@ -26,7 +26,7 @@ from pathlib import Path
 from generator.config import Config
 from generator.errors import SpecError
 from generator.gcpause import paused_gc
-from generator.model import BUILDER_VISIBLE_DOCS, DOCUMENTS, ProductSpec
+from generator.model import BUILDER_VISIBLE_DOCS, DOCUMENTS, Document, ProductSpec
 from generator.output import MANIFEST, WriteReport, file_stats, write_tree
 
 __all__ = [
@@ -91,35 +91,58 @@ def load_valid(spec_dir: Path) -> ProductSpec:
     return spec
 
 
-def load_guarded(spec_dir: Path):
-    """`load_valid` plus the spec's leak guard, built here while a forked worker validates.
+def load_checked(spec_dir: Path, options) -> tuple[ProductSpec, dict[str, bytes]]:
+    """Load, validate, compile and leak-check one spec: the bytes returned are safe to write.
 
-    Validation's verdict is small to send back; the guard is not, so it is
-    the one built in this process. A guard that cannot be built for an
-    invalid spec is never reported: the validation problems are.
+    `load_valid` then `compile_checked`, with the steps overlapped on a big
+    spec: the costly parts of the leak guard are built by the process that
+    parses D9 while the other documents are parsed (`_guard_parts`), and
+    validation is one more job among the compile jobs. An invalid spec is
+    refused with its validation problems; whatever else fails on it (the
+    guard, the compile) is not reported in their place.
     """
-    from generator import parallel
-    from generator.compile.leakguard import build_guard
-    from generator.spec import load_spec
+    from generator.spec.loader import load_spec_following
+
+    spec, extras = load_spec_following(spec_dir, {"D9": _guard_parts})
+    if len(spec.tasks) < PARALLEL_MIN_TASKS:
+        _refuse_invalid(spec_dir, _validate(spec))
+        return spec, compile_checked(spec, options)
+    return spec, _compile(spec, options, lambda: _built_guard(spec, extras.get("D9")), spec_dir)
+
+
+def _validate(spec: ProductSpec):
     from generator.validate import validate
 
-    spec = load_spec(spec_dir)
+    return validate(spec)
 
-    def guard():
-        try:
-            return build_guard(spec), None
-        except Exception as exc:  # reported below unless validation explains it
-            return None, exc
 
-    if len(spec.tasks) >= PARALLEL_MIN_TASKS and parallel.worker_count() > 1:
-        (built, failure), result = parallel.beside(guard, lambda: validate(spec))
-    else:
-        result = validate(spec)
-        built, failure = guard() if result.ok else (None, None)
-    _refuse_invalid(spec_dir, result)
-    if failure is not None:
-        raise failure
-    return spec, built
+def _built_guard(spec: ProductSpec, parts: dict | None):
+    from generator.compile.leakguard import build_guard
+
+    return build_guard(spec, cache=dict(parts) if parts else None)
+
+
+def _guard_parts(d9, documents: list[tuple[str, str, bytes]]) -> dict:
+    """What `build_guard` caches (D9's needles, what each other document shows),
+    made from D9's parse result and the other documents' bytes alone.
+
+    The cache is keyed by document digest, so a guard built from these parts
+    is the one built from scratch; a part missing here is made by the caller.
+    """
+    from generator.compile.leakguard import build_guard
+    from generator.spec.document import decode, digest
+
+    spec = ProductSpec(spec_dir=Path(), name="")
+    spec.documents["D9"] = d9.document
+    for attr, value in d9.parts.items():
+        setattr(spec, attr, value)
+    for code, filename, data in documents:
+        text, problem = decode(filename, data) if code != "D9" else (None, True)
+        if problem is None:
+            spec.documents[code] = Document(code, filename, Path(filename), present=True, text=text, digest=digest(data))
+    parts: dict = {}
+    build_guard(spec, cache=parts)
+    return parts
 
 
 def _refuse_invalid(spec_dir: Path, result) -> None:
@@ -140,28 +163,59 @@ def compile_checked(spec: ProductSpec, options, guard=None) -> dict[str, bytes]:
     and scans a consecutive run of tasks, or the spec-wide outputs. Leaks
     are reported in path order, as one scan of everything would.
     """
+    from generator.compile.leakguard import build_guard
+
+    return _compile(spec, options, lambda: build_guard(spec) if guard is None else guard)
+
+
+def _compile(spec: ProductSpec, options, make_guard, spec_dir: Path | None = None) -> dict[str, bytes]:
+    """`compile_checked`, with `make_guard()` for the guard; given `spec_dir`, the
+    spec is validated too, as one more job, and refused when invalid."""
     from generator import parallel
     from generator.compile.core import check_ids, compile_tasks, forget_shared_items
     from generator.compile.inputs import SpecIndex
-    from generator.compile.leakguard import LeakError, build_guard, merge_leaks
+    from generator.compile.leakguard import LeakError, merge_leaks
     from generator.compile.templating import preload
 
-    check_ids(spec)
-    guard = build_guard(spec) if guard is None else guard
-    ix = SpecIndex(spec)
+    checking = spec_dir is not None
+    try:
+        check_ids(spec)
+        guard = make_guard()
+        ix = SpecIndex(spec)
+        failure = None
+    except Exception as exc:  # on an invalid spec, the validation problems are reported instead
+        if not checking:
+            raise
+        failure = exc
     preload(options.templates)  # once here rather than in every worker
     workers = parallel.worker_count() if len(spec.tasks) >= PARALLEL_MIN_TASKS else 1
 
-    def work(job: tuple[int, int, bool]) -> tuple[dict[str, bytes], list]:
+    def work(job: tuple[int, int, bool] | None):
+        if job is None:
+            return _validate(spec)
+        if failure is not None:
+            return failure
         start, stop, shared = job
-        out = compile_tasks(spec, options, ix, spec.tasks[start:stop], shared)
-        return out, guard.scan(out)
+        try:
+            out = compile_tasks(spec, options, ix, spec.tasks[start:stop], shared)
+            return out, guard.scan(out)
+        except Exception as exc:
+            if not checking:
+                raise
+            return exc
 
+    jobs: list = _jobs(len(spec.tasks), workers)
     with paused_gc():
         try:
-            results = parallel.run(_jobs(len(spec.tasks), workers), work, workers)
+            results = parallel.run([None] + jobs if checking else jobs, work, workers)
         finally:
             forget_shared_items()
+    if checking:
+        verdict, *results = results
+        _refuse_invalid(spec_dir, verdict)
+    for r in results:
+        if isinstance(r, Exception):
+            raise r
     leaks = merge_leaks([found for _, found in results])
     if leaks:
         raise LeakError(leaks)
@@ -314,11 +368,10 @@ def _build_project(config: Config, adversarial: str | None) -> list[SpecBuild]:
                 digest = _visible_digest(docs)
                 planned.append((name, spec_dir, out_dir, None, digest, (fingerprint, current)))
                 continue
-        spec, guard = load_guarded(spec_dir)
+        spec, files = load_checked(spec_dir, options)
         if spec.name in seen:
             raise SpecError(f"{spec_dir}: same name as {seen[spec.name]}; both would build into {handoffs / spec.name}")
         seen[spec.name] = spec_dir
-        files = compile_checked(spec, options, guard)
         planned.append((spec.name, spec_dir, handoffs / spec.name, files, spec_digest(spec), fingerprint))
     builds = []
     for name, spec_dir, out_dir, files, digest, fp in planned:

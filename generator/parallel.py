@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import os
 import pickle
-import signal
 import tempfile
 import threading
 from collections.abc import Callable, Sequence
@@ -75,42 +74,6 @@ def run(jobs: Sequence[Any], fn: Callable[[Any], Any], processes: int) -> list[A
         if k not in done:
             done[k] = fn(jobs[k])
     return [done[k] for k in range(len(jobs))]
-
-
-def beside(here: Callable[[], Any], there: Callable[[], Any]) -> tuple[Any, Any]:
-    """`(here(), there())`, with `there` computed by a forked worker while this process runs `here`.
-
-    For two unequal pieces of work where only the small result of `there`
-    is worth sending back (a validation verdict beside a large index built here).
-    """
-    if not can_fork():
-        return here(), there()
-    started = _start_one(there)
-    try:
-        mine = here()
-    except BaseException:
-        if started is not None:
-            _abandon(*started)
-        raise
-    got = _collect(*started) if started is not None else {}
-    return mine, (got[0] if 0 in got else there())
-
-
-def _start_one(fn: Callable[[], Any]) -> tuple[int, BinaryIO] | None:
-    return _fork(lambda out: pickle.dump((0, fn()), out, protocol=5))
-
-
-def _abandon(pid: int, out: BinaryIO) -> None:
-    """Stop and reap a worker whose result is no longer wanted (an error or Ctrl-C here)."""
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except OSError:
-        pass
-    out.close()
-    try:
-        os.waitpid(pid, 0)
-    except OSError:
-        pass
 
 
 def _work(q_read: int, jobs: Sequence[Any], fn: Callable[[Any], Any], done: dict[int, Any]) -> None:

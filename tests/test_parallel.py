@@ -9,12 +9,13 @@ from pathlib import Path
 import pytest
 
 from generator import parallel
-from generator.build import compile_checked
+from generator.build import PARALLEL_MIN_TASKS, _guard_parts, compile_checked, load_checked, load_valid
 from generator.compile import CompileOptions, compile_spec
 from generator.compile.leakguard import LeakError, build_guard, check
 from generator.parallel import worker_count
 from generator.spec import load_spec
 from synth import generate_spec
+from synth_plan import DEFECTS
 
 
 def test_no_fork_while_other_threads_run():
@@ -85,35 +86,6 @@ def _no_children_left() -> bool:
     return False
 
 
-def test_beside_runs_the_other_half_in_a_worker():
-    here, there = parallel.beside(lambda: os.getpid(), lambda: os.getpid())
-    assert here == os.getpid() and there != os.getpid()
-    assert _no_children_left()
-
-
-def test_beside_does_a_failed_workers_half_here():
-    parent = os.getpid()
-
-    def there():
-        if os.getpid() != parent:
-            os._exit(3)
-        return "done here"
-
-    assert parallel.beside(lambda: 1, there) == (1, "done here")
-    assert _no_children_left()
-
-
-def test_beside_stops_the_worker_when_this_half_fails():
-    import time
-
-    def here():
-        raise KeyError("here")
-
-    with pytest.raises(KeyError):
-        parallel.beside(here, lambda: time.sleep(30))
-    assert _no_children_left()
-
-
 def test_an_invalid_large_spec_is_refused_with_its_validation_problems(tmp_path):
     import subprocess
     import sys
@@ -126,3 +98,40 @@ def test_an_invalid_large_spec_is_refused_with_its_validation_problems(tmp_path)
     assert r.returncode == 1, r.stdout + r.stderr
     assert "validation FAIL, nothing written" in r.stderr and "D8_TASKS.md:" in r.stderr
     assert "Traceback" not in r.stderr and not (root / "handoffs").exists()
+
+
+def test_loading_and_compiling_overlapped_gives_the_same_bytes(big_spec, monkeypatch):
+    opts = CompileOptions(source_label="spec")
+    plain = compile_spec(load_spec(big_spec), opts)
+    for workers in ("2", "1"):
+        monkeypatch.setenv(parallel.ENV_WORKERS, workers)
+        spec, files = load_checked(big_spec, opts)
+        assert list(files) == sorted(plain) and files == plain
+        assert spec.tasks == load_spec(big_spec).tasks
+
+
+def test_a_guard_from_parts_made_beside_the_parse_is_the_guard_made_from_scratch(big_spec):
+    from generator.spec.document import parse_document
+
+    docs = [(p.name.split("_")[0], p.name, p.read_bytes()) for p in sorted(big_spec.glob("D*.md"))]
+    d9 = next(parse_document(code, name, data) for code, name, data in docs if code == "D9")
+    parts = _guard_parts(d9, docs)
+    spec = load_spec(big_spec)
+    assert len(parts) > 2
+    direct = build_guard(spec)
+    from_parts = build_guard(spec, cache=parts)
+    assert direct.needles and from_parts.needles == direct.needles
+    assert from_parts.anchors == direct.anchors
+
+
+@pytest.mark.parametrize("defect", DEFECTS)
+def test_a_large_spec_with_a_defect_is_refused_as_validation_alone_refuses_it(defect, tmp_path, monkeypatch):
+    d = tmp_path / "spec"
+    generate_spec(d, tasks=PARALLEL_MIN_TASKS + 6, scenarios_per_task=2, style="full", seed=3, defects=[defect])
+    with pytest.raises(Exception) as alone:
+        load_valid(d)
+    monkeypatch.setenv(parallel.ENV_WORKERS, "2")
+    with pytest.raises(Exception) as overlapped:
+        load_checked(d, CompileOptions(source_label="spec"))
+    assert type(overlapped.value) is type(alone.value)
+    assert str(overlapped.value) == str(alone.value)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,8 @@ from generator.spec.document import MAX_BYTES, DocResult, chunk_indexes, decode,
 # (code, digest) → DocResult; "chunks:<code>" → ChunkIndex and "result:<code>" → DocResult
 # of that document's latest version.
 Cache = dict[Any, Any]
+# code → more work on that document's result, given every (code, filename, bytes) being parsed
+Follow = Mapping[str, Callable[[DocResult, list[tuple[str, str, bytes]]], Any]]
 
 # Below this many bytes to parse, one process is faster than several (parsing
 # costs about 0.3 s of CPU per MB; a forked worker a few milliseconds plus the
@@ -85,7 +88,19 @@ def read_document(spec_dir: Path, code: str) -> tuple[bytes | None, DocResult | 
 
 def load_spec(spec_dir: str | os.PathLike, *, cache: Cache | None = None) -> ProductSpec:
     """Parse a spec directory. Bad content becomes diagnostics; a bad path is a UsageError."""
-    spec_dir = Path(spec_dir)
+    return _load(Path(spec_dir), cache, {})[0]
+
+
+def load_spec_following(spec_dir: str | os.PathLike, follow: Follow) -> tuple[ProductSpec, dict[str, Any]]:
+    """`load_spec`, plus `follow[code](result, documents)` for each document parsed
+    here, run by the process that parsed it: work that needs one document's result
+    (and the raw bytes of the others) overlaps with the parsing of the rest.
+    A follow-up that raises or returns None, or whose document was not parsed,
+    has no entry."""
+    return _load(Path(spec_dir), None, follow)
+
+
+def _load(spec_dir: Path, cache: Cache | None, follow: Follow) -> tuple[ProductSpec, dict[str, Any]]:
     _check_dir(spec_dir)
     name = spec_dir.resolve().name or spec_dir.name
     spec = ProductSpec(spec_dir=spec_dir, name=name)
@@ -105,8 +120,11 @@ def load_spec(spec_dir: str | os.PathLike, *, cache: Cache | None = None) -> Pro
                 todo.append((code, filename, data))
             else:
                 results[code] = res
-        for code, res, index in parse_many(todo, cache):
+        extras: dict[str, Any] = {}
+        for code, res, index, extra in parse_many(todo, cache, follow):
             results[code] = res
+            if extra is not None:
+                extras[code] = extra
             if cache is not None:
                 cache[(code, res.document.digest)] = res
                 cache[f"result:{code}"] = res
@@ -115,22 +133,39 @@ def load_spec(spec_dir: str | os.PathLike, *, cache: Cache | None = None) -> Pro
                 else:
                     cache.pop(f"chunks:{code}", None)
         assemble(spec, results)
-    return spec
+    return spec, extras
 
 
-def parse_many(todo: list[tuple[str, str, bytes]], cache: Cache | None) -> list[tuple[str, DocResult, ChunkIndex | None]]:
-    """Parse documents, in worker processes when there is enough fresh work to share."""
+def parse_many(todo: list[tuple[str, str, bytes]], cache: Cache | None,
+               follow: Follow | None = None) -> list[tuple[str, DocResult, ChunkIndex | None, Any]]:
+    """Parse documents, in worker processes when there is enough fresh work to share.
+
+    Each result comes with its follow-up's (None when there is none). Documents
+    with a follow-up are taken first: theirs are the longest jobs.
+    """
+    follow = follow or {}
+
+    def then(parsed: tuple[str, DocResult, ChunkIndex | None]) -> tuple[str, DocResult, ChunkIndex | None, Any]:
+        code, res, _ = parsed
+        step = follow.get(code)
+        if step is None:
+            return (*parsed, None)
+        try:
+            return (*parsed, step(res, todo))
+        except Exception:  # the caller does without it
+            return (*parsed, None)
+
     prev = {code: cache.get(f"chunks:{code}") for code, _, _ in todo} if cache is not None else {}
     fresh = [t for t in todo if prev.get(t[0]) is None]
     groups = _groups(fresh)
     if len(groups) < 2:
-        return [_parse_one(t, prev.get(t[0]), cache is not None, cache.get(f"result:{t[0]}") if cache else None)
+        return [then(_parse_one(t, prev.get(t[0]), cache is not None, cache.get(f"result:{t[0]}") if cache else None))
                 for t in todo]
     want = cache is not None
-    out = [_parse_one(t, prev.get(t[0]), want) for t in todo if prev.get(t[0]) is not None]
-    queue = sorted(fresh, key=lambda t: (-len(t[2]), t[0]))
+    out = [then(_parse_one(t, prev.get(t[0]), want)) for t in todo if prev.get(t[0]) is not None]
+    queue = sorted(fresh, key=lambda t: (t[0] not in follow, -len(t[2]), t[0]))
     warm()
-    out += parallel.run(queue, lambda t: _parse_one(t, None, want), len(groups))
+    out += parallel.run(queue, lambda t: then(_parse_one(t, None, want)), len(groups))
     order = list(DOCUMENTS)
     return sorted(out, key=lambda r: order.index(r[0]))
 
