@@ -48,12 +48,16 @@ def can_fork() -> bool:
     return hasattr(os, "fork") and threading.active_count() == 1
 
 
-def run(jobs: Sequence[Any], fn: Callable[[Any], Any], processes: int) -> list[Any]:
-    """`[fn(j) for j in jobs]` (in some order), spread over up to `processes` processes."""
+def run(jobs: Sequence[Any], fn: Callable[[Any], Any], processes: int, own: Sequence[int] = ()) -> list[Any]:
+    """`[fn(j) for j in jobs]` (in some order), spread over up to `processes` processes.
+
+    The jobs at indices `own` are run by this process, first: their results
+    are the large ones, not worth pickling and sending back.
+    """
     if processes < 2 or len(jobs) < 2 or len(jobs) > MAX_JOBS or not can_fork():
         return [fn(j) for j in jobs]
     q_read, q_write = os.pipe()
-    os.write(q_write, bytes(range(len(jobs))))
+    os.write(q_write, bytes(k for k in range(len(jobs)) if k not in own))
     workers: list[tuple[int, BinaryIO]] = []
     try:
         for _ in range(processes - 1):
@@ -65,6 +69,8 @@ def run(jobs: Sequence[Any], fn: Callable[[Any], Any], processes: int) -> list[A
         os.close(q_write)
     done: dict[int, Any] = {}
     try:
+        for k in own:
+            done[k] = fn(jobs[k])
         _work(q_read, jobs, fn, done)
     finally:
         os.close(q_read)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,12 @@ def test_no_fork_while_other_threads_run():
         stop.set()
         t.join()
     assert pids == [os.getpid()] * 4
+
+
+def test_jobs_kept_by_the_caller_run_in_the_caller():
+    pids = parallel.run(list(range(6)), lambda _: (time.sleep(0.05), os.getpid())[1], 2, own=[4])
+    assert pids[4] == os.getpid()
+    assert len(pids) == 6 and set(pids) - {os.getpid()}  # the others were shared with a worker
 
 
 def test_worker_count_follows_the_environment(monkeypatch):

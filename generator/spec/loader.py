@@ -141,7 +141,8 @@ def parse_many(todo: list[tuple[str, str, bytes]], cache: Cache | None,
     """Parse documents, in worker processes when there is enough fresh work to share.
 
     Each result comes with its follow-up's (None when there is none). Documents
-    with a follow-up are taken first: theirs are the longest jobs.
+    with a follow-up are parsed by this process, first: theirs are the longest
+    jobs, and what a follow-up makes is usually large.
     """
     follow = follow or {}
 
@@ -165,7 +166,8 @@ def parse_many(todo: list[tuple[str, str, bytes]], cache: Cache | None,
     out = [then(_parse_one(t, prev.get(t[0]), want)) for t in todo if prev.get(t[0]) is not None]
     queue = sorted(fresh, key=lambda t: (t[0] not in follow, -len(t[2]), t[0]))
     warm()
-    out += parallel.run(queue, lambda t: then(_parse_one(t, None, want)), len(groups))
+    own = [k for k, t in enumerate(queue) if t[0] in follow]
+    out += parallel.run(queue, lambda t: then(_parse_one(t, None, want)), len(groups), own)
     order = list(DOCUMENTS)
     return sorted(out, key=lambda r: order.index(r[0]))
 
