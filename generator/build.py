@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +28,7 @@ from generator.config import Config
 from generator.errors import SpecError
 from generator.gcpause import paused_gc
 from generator.model import BUILDER_VISIBLE_DOCS, DOCUMENTS, Document, ProductSpec
-from generator.output import MANIFEST, WriteReport, file_stats, write_tree
+from generator.output import MANIFEST, WriteReport, file_stats, new_stage, stage_files, write_tree
 
 __all__ = [
     "SpecBuild",
@@ -91,7 +92,7 @@ def load_valid(spec_dir: Path) -> ProductSpec:
     return spec
 
 
-def load_checked(spec_dir: Path, options) -> tuple[ProductSpec, dict[str, bytes]]:
+def load_checked(spec_dir: Path, options, stage: Path | None = None) -> tuple[ProductSpec, dict[str, bytes]]:
     """Load, validate, compile and leak-check one spec: the bytes returned are safe to write.
 
     `load_valid` then `compile_checked`, with the steps overlapped on a big
@@ -99,15 +100,19 @@ def load_checked(spec_dir: Path, options) -> tuple[ProductSpec, dict[str, bytes]
     parses D9 while the other documents are parsed (`_guard_parts`), and
     validation is one more job among the compile jobs. An invalid spec is
     refused with its validation problems; whatever else fails on it (the
-    guard, the compile) is not reported in their place.
+    guard, the compile) is not reported in their place. Given a `stage`
+    (`output.new_stage`), the files are also written there as they are made.
     """
     from generator.spec.loader import load_spec_following
 
     spec, extras = load_spec_following(spec_dir, {"D9": _guard_parts})
     if len(spec.tasks) < PARALLEL_MIN_TASKS:
         _refuse_invalid(spec_dir, _validate(spec))
-        return spec, compile_checked(spec, options)
-    return spec, _compile(spec, options, lambda: _built_guard(spec, extras.get("D9")), spec_dir)
+        files = compile_checked(spec, options)
+        if stage is not None:
+            stage_files(stage, files)
+        return spec, files
+    return spec, _compile(spec, options, lambda: _built_guard(spec, extras.get("D9")), spec_dir, stage)
 
 
 def _validate(spec: ProductSpec):
@@ -168,9 +173,11 @@ def compile_checked(spec: ProductSpec, options, guard=None) -> dict[str, bytes]:
     return _compile(spec, options, lambda: build_guard(spec) if guard is None else guard)
 
 
-def _compile(spec: ProductSpec, options, make_guard, spec_dir: Path | None = None) -> dict[str, bytes]:
+def _compile(spec: ProductSpec, options, make_guard, spec_dir: Path | None = None,
+             stage: Path | None = None) -> dict[str, bytes]:
     """`compile_checked`, with `make_guard()` for the guard; given `spec_dir`, the
-    spec is validated too, as one more job, and refused when invalid."""
+    spec is validated too, as one more job, and refused when invalid; given a
+    `stage`, each job writes its files there."""
     from generator import parallel
     from generator.compile.core import check_ids, compile_tasks, forget_shared_items
     from generator.compile.inputs import SpecIndex
@@ -198,7 +205,10 @@ def _compile(spec: ProductSpec, options, make_guard, spec_dir: Path | None = Non
         start, stop, shared = job
         try:
             out = compile_tasks(spec, options, ix, spec.tasks[start:stop], shared)
-            return out, guard.scan(out)
+            found = guard.scan(out)
+            if stage is not None and not found:
+                stage_files(stage, out)
+            return out, found
         except Exception as exc:
             if not checking:
                 raise
@@ -352,8 +362,19 @@ def build_project(config: Config, adversarial: str | None = None) -> list[SpecBu
 def _build_project(config: Config, adversarial: str | None) -> list[SpecBuild]:
     if not config.project.specs:
         raise SpecError(f"{config.path or config.root / 'factory.toml'}: [project] specs lists no spec to build")
+    stages: list[Path] = []
+    try:
+        return _compile_then_write(config, adversarial, stages)
+    finally:
+        for stage in stages:  # what a failed build staged, and any a write left behind
+            shutil.rmtree(stage, ignore_errors=True)
+
+
+def _compile_then_write(config: Config, adversarial: str | None, stages: list[Path]) -> list[SpecBuild]:
+    """Compile every spec, then write them all. An output tree built for the
+    first time is staged while its spec compiles (`output.new_stage`)."""
     handoffs = config.resolve(config.project.handoffs)
-    planned: list[tuple[str, Path, Path, dict[str, bytes] | None, str, object]] = []
+    planned: list[tuple[str, Path, Path, dict[str, bytes] | None, str, object, Path | None]] = []
     seen: dict[str, Path] = {}
     for spec_dir in config.spec_dirs:
         options = compile_options(config, spec_dir, adversarial)
@@ -366,21 +387,24 @@ def _build_project(config: Config, adversarial: str | None) -> list[SpecBuild]:
             if current is not None and name not in seen:
                 seen[name] = spec_dir
                 digest = _visible_digest(docs)
-                planned.append((name, spec_dir, out_dir, None, digest, (fingerprint, current)))
+                planned.append((name, spec_dir, out_dir, None, digest, (fingerprint, current), None))
                 continue
-        spec, files = load_checked(spec_dir, options)
+        stage = new_stage(out_dir) if spec_dir.is_dir() and name not in seen else None
+        if stage is not None:
+            stages.append(stage)
+        spec, files = load_checked(spec_dir, options, stage)
         if spec.name in seen:
             raise SpecError(f"{spec_dir}: same name as {seen[spec.name]}; both would build into {handoffs / spec.name}")
         seen[spec.name] = spec_dir
-        planned.append((spec.name, spec_dir, handoffs / spec.name, files, spec_digest(spec), fingerprint))
+        planned.append((spec.name, spec_dir, out_dir, files, spec_digest(spec), fingerprint, stage))
     builds = []
-    for name, spec_dir, out_dir, files, digest, fp in planned:
+    for name, spec_dir, out_dir, files, digest, fp, stage in planned:
         if files is None:  # current and intact: nothing to compile or write
             fingerprint, current = fp
             builds.append(SpecBuild(name, spec_dir, out_dir, WriteReport((), (), tuple(current), out_dir), digest))
             continue
         _forget_stamp(config, out_dir)
-        report = write_tree(out_dir, files, MANIFEST)
+        report = write_tree(out_dir, files, MANIFEST, staged=stage)
         if fp is not None:
             _write_stamp(config, out_dir, fp, files)
         builds.append(SpecBuild(name, spec_dir, out_dir, report, digest))

@@ -191,14 +191,45 @@ def file_stats(out_dir: Path, rels) -> dict[str, tuple[int, int]]:
     return out
 
 
+def new_stage(out_dir: Path) -> Path | None:
+    """A staging directory for the first build of `out_dir` (None once it exists).
+
+    Files can be put in it while the others are still being made
+    (`stage_files`); `write_tree(..., staged=...)` then moves the whole tree
+    in with one rename. The caller removes it if that never happens.
+    """
+    if out_dir.exists():
+        return None
+    anchor = out_dir.absolute().parent
+    while not anchor.is_dir() and anchor != anchor.parent:  # made only when the tree is written
+        anchor = anchor.parent
+    return Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=anchor))
+
+
+def _stage_beside(out_dir: Path) -> Path:
+    parent = out_dir.absolute().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=parent))
+
+
+def stage_files(stage: Path, files: Mapping[str, bytes]) -> None:
+    """Write `files` into a staging directory from `new_stage` (any process may)."""
+    for rel in files:
+        _check_rel(rel)
+    _write_files(stage / "new", list(files), files)
+
+
 def write_tree(
-    out_dir: Path | str, files: Mapping[str, bytes], manifest: str = MANIFEST, known: dict | None = None
+    out_dir: Path | str, files: Mapping[str, bytes], manifest: str = MANIFEST, known: dict | None = None,
+    staged: Path | None = None,
 ) -> WriteReport:
     """Make `out_dir` hold exactly `files` (plus any files the tool does not own).
 
     `known` is an optional dict the caller keeps between calls (watch mode):
     it lets unchanged files be confirmed by a stat instead of a read, and is
-    updated with what this call wrote or confirmed.
+    updated with what this call wrote or confirmed. `staged` is a directory
+    from `new_stage` that already holds every file of `files`; it is used
+    (and removed) here.
     """
     out_dir = Path(out_dir)
     for rel in files:
@@ -217,14 +248,15 @@ def write_tree(
     removals = sorted(rel for rel in owned - set(wanted) if (out_dir / rel).is_file())
     unchanged = tuple(sorted(set(wanted) - set(changes)))
     if not changes and not removals:
+        if staged is not None:
+            shutil.rmtree(staged, ignore_errors=True)
         _remember(known, out_dir, wanted, ())
         return WriteReport((), (), unchanged, out_dir)
-    parent = out_dir.absolute().parent
-    parent.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=parent))
+    stage = staged if staged is not None else _stage_beside(out_dir)
     try:
-        _staged(stage / "new", changes, wanted)
+        _staged(stage / "new", [manifest] if fresh and staged is not None else changes, wanted)
         if fresh:  # nothing to keep: the staged tree becomes the output in one rename
+            out_dir.parent.mkdir(parents=True, exist_ok=True)
             _place(stage / "new", out_dir)
         else:
             _apply(out_dir, stage, changes, removals)

@@ -142,3 +142,56 @@ def test_a_large_spec_with_a_defect_is_refused_as_validation_alone_refuses_it(de
         load_checked(d, CompileOptions(source_label="spec"))
     assert type(overlapped.value) is type(alone.value)
     assert str(overlapped.value) == str(alone.value)
+
+
+def _project(root: Path, *specs: Path) -> Path:
+    import shutil
+
+    for s in specs:
+        shutil.copytree(s, root / s.name)
+    names = ", ".join(f'"{s.name}"' for s in specs)
+    (root / "factory.toml").write_text(f"[project]\nspecs = [{names}]\n", encoding="utf-8")
+    return root
+
+
+def _build(root: Path):
+    from generator.build import build_project
+    from generator.config import load_config
+
+    return build_project(load_config(path=root / "factory.toml"))
+
+
+def _leftovers(root: Path) -> list[str]:
+    return sorted(p.name for p in root.rglob(".*staging-*"))
+
+
+def test_a_first_build_is_staged_while_it_compiles(big_spec, tmp_path, monkeypatch):
+    import generator.output as output
+
+    root = _project(tmp_path / "p", big_spec)
+    written_by_write_tree: list[str] = []
+    real = output._staged
+    monkeypatch.setattr(output, "_staged", lambda stage, rels, wanted: (written_by_write_tree.extend(rels),
+                                                                         real(stage, rels, wanted)))
+    monkeypatch.setenv(parallel.ENV_WORKERS, "2")
+    (b,) = _build(root)
+    assert written_by_write_tree == [output.MANIFEST]  # every other file was written by the compile jobs
+    expected = compile_spec(load_spec(big_spec), CompileOptions(source_label="spec"))
+    got = {p.relative_to(b.output_dir).as_posix(): p.read_bytes() for p in b.output_dir.rglob("*") if p.is_file()}
+    assert got.pop(output.MANIFEST).decode().split() == sorted(expected)
+    assert got == expected and len(b.report.written) == len(expected) + 1
+    assert _leftovers(tmp_path) == []
+
+
+def test_a_failed_build_leaves_nothing_staged(big_spec, tmp_path, monkeypatch):
+    import shutil
+
+    broken = tmp_path / "zz-broken"
+    shutil.copytree(big_spec, broken)
+    (broken / "D8_TASKS.md").write_text("# Tasks\n\nnothing here\n", encoding="utf-8")
+    root = _project(tmp_path / "p", big_spec, broken)
+    monkeypatch.setenv(parallel.ENV_WORKERS, "2")
+    with pytest.raises(Exception, match="validation FAIL"):
+        _build(root)
+    assert not (root / "handoffs").exists()
+    assert _leftovers(tmp_path) == []
