@@ -31,13 +31,14 @@ class Registry:
     spec: ProductSpec
     defs: dict[tuple, list[tuple[Any, Source | None]]] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    spelled: set[str] = field(default_factory=set)  # ids as their definitions write them
 
     def get(self, ident: str) -> Any | None:
         found = self.defs.get(id_key(ident))
         return found[0][0] if found else None
 
     def has(self, ident: str) -> bool:
-        return id_key(ident) in self.defs
+        return ident in self.spelled or id_key(ident) in self.defs
 
     def ids(self, *kinds: str) -> list[str]:
         return sorted((objs[0][0].id for k, objs in self.defs.items() if k[0] in kinds), key=id_key)
@@ -55,6 +56,7 @@ def build_registry(spec: ProductSpec) -> Registry:
     reg = Registry(spec)
     for obj, src in _defined(spec):
         reg.defs.setdefault(id_key(obj.id), []).append((obj, src))
+        reg.spelled.add(obj.id)
     for key, objs in sorted(reg.defs.items()):
         if len(objs) > 1:
             first = objs[0][1]
@@ -68,6 +70,8 @@ def build_registry(spec: ProductSpec) -> Registry:
 
 def _ref(reg: Registry, owner: str, src: Source | None, line: int, ident: str, verb: str, kinds: tuple[str, ...]) -> None:
     """Report `ident` when no definition exists (and its document is there to hold one)."""
+    if ident in reg.spelled:  # most references: spelled as defined, so defined
+        return
     k = kind_of(ident)
     if k not in kinds or reg.has(ident):
         return
