@@ -109,3 +109,16 @@ GATE_CASES = [
 def test_gate_refinements_same_tokens(text):
     for t in (text, "  " + text.replace("\n", "\n  "), "- " + text.replace("\n", "\n  ")):
         assert blocks._token_rows(blocks.parse_tokens(t)) == blocks._token_rows(blocks.plain_parser().parse(t)), t
+
+
+def test_gate_skips_first_character_rules_for_other_characters():
+    """A line starting with a character no rule asks for ("text", "| row") is
+    offered only the rules without a first-character test."""
+    md = blocks.plain_parser()
+    calls = []
+    for name, first in (("fence", "`"), ("heading", "#"), ("list", "-")):
+        fn = next(r.fn for r in md.block.ruler.__rules__ if r.name == name)
+        md.block.ruler.at(name, lambda s, a, b, q, fn=fn: calls.append(s.src[s.bMarks[a] + s.tShift[a]]) or fn(s, a, b, q))
+    assert blocks.gate_rules(md)
+    md.parse("text\nmore text\n| a | b |\n|---|---|\n| 1 | 2 |\n| 3 | 4 |\n\n# h\n- i\n```\nx\n```\n")
+    assert calls and set(calls) <= {"`", "#", "-"}, calls

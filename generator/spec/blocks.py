@@ -119,13 +119,9 @@ def gate_rules(md) -> bool:
 
 def _gate(steps):
     chars = set("".join(_FIRST_CHARS[n] for n, _ in steps if n in _FIRST_CHARS))
-
-    def plan(ch):
-        return tuple((n, fn) for n, fn in steps if n not in _FIRST_CHARS or (ch is None or ch in _FIRST_CHARS[n]))
-
-    by_char = {c: plan(c) for c in chars}
-    other = plan("")
-    every = plan(None)
+    by_char = {c: tuple((n, fn) for n, fn in steps if n not in _FIRST_CHARS or c in _FIRST_CHARS[n]) for c in chars}
+    other = tuple((n, fn) for n, fn in steps if n not in _FIRST_CHARS)  # a first character no rule asks for
+    every = tuple(steps)
     get = by_char.get
 
     def gate(state, line, end, silent):
