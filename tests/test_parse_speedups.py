@@ -58,6 +58,19 @@ def test_table_autocompleted_cell_limit_same_extent():
     assert gated_nodes(text) == plain_nodes(text)
 
 
+def test_table_rule_cell_splitter_splits_as_markdown_it():
+    import sys
+
+    table = sys.modules["markdown_it.rules_block.table"]
+    quick = blocks._quick_split(table.table)
+    assert quick is not table.table
+    split = quick.__globals__["escapedSplit"]
+    rnd = random.Random(3)
+    for _ in range(3000):
+        row = "".join(rnd.choice(("|", "\\", "a", " ", "`", "-", "\\|")) for _ in range(rnd.randint(0, 12)))
+        assert split(row) == table.escapedSplit(row), row
+
+
 def test_list_markers_glued_to_text_are_not_lists():
     text = "**Priority:** P1\n*emphasis* line\n-dash\n+plus\n- real\n* real\n+ real\n-\n*\n**\n"
     assert blocks._token_rows(blocks.parse_tokens(text)) == blocks._token_rows(blocks.plain_parser().parse(text))

@@ -11,6 +11,7 @@ as a table (no separator row) are turned into table nodes here.
 from __future__ import annotations
 
 import re
+import types
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -207,9 +208,21 @@ def _table_outline(fn, state, line, end) -> bool:
 
     state.push = outline
     try:
-        return fn(state, line, end, False)
+        return _quick_split(fn)(state, line, end, False)
     finally:
         del state.push
+
+
+@lru_cache(maxsize=4)
+def _quick_split(fn):
+    """The table rule `fn` with its cell splitter (`escapedSplit`, a loop over every
+    character of every row) cutting a row without a backslash by `str.split`: only
+    a backslash makes a pipe no separator, so the cells are the same."""
+    slow = fn.__globals__.get("escapedSplit")
+    if slow is None:
+        return fn
+    names = dict(fn.__globals__, escapedSplit=lambda row: slow(row) if "\\" in row else row.split("|"))
+    return types.FunctionType(fn.__code__, names, fn.__name__, fn.__defaults__, fn.__closure__)
 
 
 def _token_rows(tokens: list) -> list[tuple]:
