@@ -135,3 +135,51 @@ def test_gate_skips_first_character_rules_for_other_characters():
     assert blocks.gate_rules(md)
     md.parse("text\nmore text\n| a | b |\n|---|---|\n| 1 | 2 |\n| 3 | 4 |\n\n# h\n- i\n```\nx\n```\n")
     assert calls and set(calls) <= {"`", "#", "-"}, calls
+
+
+def _outside_tables(tokens: list) -> list:
+    out, inside = [], False
+    for t in tokens:
+        inside = (inside or t.type == "table_open") and t.type != "table_close"
+        if not inside or t.type == "table_open":
+            out.append(t)
+    return out
+
+
+def test_fast_state_makes_equal_tokens_field_for_field():
+    rnd = random.Random(11)
+    lines = _FRAGMENTS + ["> > q", "- [ ] box", "- [x] done", "  ```", "    x", "\t> q", "   ", "~~~ y"]
+    for _ in range(1500):
+        text = "\n".join(" " * rnd.choice((0, 0, 1, 2, 4)) + rnd.choice(lines) for _ in range(rnd.randint(1, 20)))
+        text += rnd.choice(("", "\n", "  ", "\n  "))
+        fast = _outside_tables(blocks.parse_tokens(text))
+        plain = _outside_tables(blocks.plain_parser().parse(text))
+        assert fast == plain, text
+
+
+def test_fast_state_cuts_lines_as_markdown_it():
+    from markdown_it.rules_block.state_block import StateBlock
+
+    md = blocks._parser()
+    fast_cls = blocks._state_class()
+    assert fast_cls is not StateBlock
+    rnd = random.Random(12)
+    for _ in range(1500):
+        text = "".join(rnd.choice(("a", " ", "\t", "\n", "> ", "xy\n")) for _ in range(rnd.randint(1, 30)))
+        fast, plain = fast_cls(text, md, {}, []), StateBlock(text, md, {}, [])
+        for k in range(rnd.randint(0, 2)):  # a blockquote or checkbox moving a line start
+            line = rnd.randrange(max(plain.lineMax, 1))
+            fast.bMarks[line] = plain.bMarks[line] = min(plain.bMarks[line] + 1, plain.eMarks[line])
+        for _ in range(5):
+            a = rnd.randint(0, plain.lineMax)
+            b = rnd.randint(a, plain.lineMax)
+            indent, keep = rnd.choice((0, 0, 1, 4)), rnd.random() < 0.5
+            assert _outcome(fast.getLines, a, b, indent, keep) == _outcome(plain.getLines, a, b, indent, keep), \
+                (text, a, b, indent, keep)
+
+
+def _outcome(fn, *args):
+    try:
+        return fn(*args)
+    except IndexError as exc:  # markdown-it's own, for ranges its rules never ask for
+        return type(exc)
