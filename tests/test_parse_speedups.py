@@ -183,3 +183,18 @@ def _outcome(fn, *args):
         return fn(*args)
     except IndexError as exc:  # markdown-it's own, for ranges its rules never ask for
         return type(exc)
+
+
+def test_heading_definition_title_read_as_with_a_lazy_match():
+    import re
+
+    from generator.spec import records
+
+    lazy = re.compile(rf"^[*`_]*({records._ID})[*`_]*(?:\s*(?:[:—–]|\s-\s|\s)\s*(.*?))?[*`_]*$")
+    parts = ["SC-001", "T-12", "HS-3", "SC-EC-002", " ", "  ", ":", "—", " - ", "-", "*", "**", "`", "_", "x", "Title",
+             "\n", "\t", "é", "(a)", "T-"]
+    rnd = random.Random(21)
+    for _ in range(20000):
+        text = "".join(rnd.choice(parts) for _ in range(rnd.randint(1, 8)))
+        a, b = lazy.match(text), records._HEAD_DEF_RE.match(text)
+        assert (a and (a.groups(), a.span())) == (b and (b.groups(), b.span())), repr(text)

@@ -17,7 +17,9 @@ from generator.spec.ids import KINDS, scenario_family
 
 _KIND_ALT = "|".join(KINDS)
 _ID = rf"(?:{_KIND_ALT})-\d+"
-_HEAD_DEF_RE = re.compile(rf"^[*`_]*({_ID})[*`_]*(?:\s*(?:[:—–]|\s-\s|\s)\s*(.*?))?[*`_]*$")
+# The title is the rest of the heading up to its last character other than "*`_"
+# (matched greedily: a lazy ".*?" would try the closing "[*`_]*$" after each character).
+_HEAD_DEF_RE = re.compile(rf"^[*`_]*({_ID})[*`_]*(?:\s*(?:[:—–]|\s-\s|\s)\s*((?:.*[^*`_\n])?))?[*`_]*$")
 _BOLD_DEF_RE = re.compile(rf"^\*\*`?({_ID})`?\b(?:\s*(?:[:—–]|\s-\s|\s)\s*(.*?))?\s*\*\*\s*$")
 _BARE_DEF_RE = re.compile(rf"^({_ID})(?:\s*(?:[:—–]|\s-\s)\s*(.*)|\s+(\S.*))?$")
 _BULLET_DEF_RE = re.compile(rf"^\*{{0,2}}`?({_ID})`?\*{{0,2}}\s*(?:[:—–]|\s-\s)\s*(.*)$")
