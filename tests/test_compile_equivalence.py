@@ -232,3 +232,38 @@ def test_prompt_toml_rows_match_dumps(synthetic_spec):
                 qs = questions(t, kind)
                 assert prompt_toml(t, qs, "1.2.0", kind, "sha256:x") == plain(t, qs, "1.2.0", kind, "sha256:x")
             assert prompt_toml(t, [], "1.2.0", kind, "d") == plain(t, [], "1.2.0", kind, "d")
+
+
+def test_aot_block_escapes_braces_in_names_and_del_in_values():
+    from generator.compile.tomlout import aot_block
+
+    for key, row in [
+        ("r{0}", {"a{b}": "v", "c}": 1, "{": ["x", "y"]}),
+        ("row", {"a": "del\x7f", "b": ("t\x7f",), "n": 3}),
+        ("row", {}),
+    ]:
+        assert aot_block(key, row) == plain_dumps({key: [row]}).decode("utf-8").rstrip("\n")
+
+
+def test_prompt_toml_escapes_del_anywhere_in_a_question(synthetic_spec):
+    from generator.compile.facets import prompt_toml
+    from generator.compile.questions import Question
+
+    t = _all_inputs(synthetic_spec)[0]
+    qs = [Question(1, "sc\x7fope", "te\x7fxt", ("a",), ("D1:1\x7f", "D2:2")), Question(2, "x", "y", (), ("z\x7f",))]
+    got = prompt_toml(t, qs, "1.2.0", "genesis", "d").decode("utf-8")
+    assert "\x7f" not in got and got.count("\\u007f") == 4
+
+
+def test_contract_fields_scanned_as_one_text_name_the_same_entities(synthetic_spec):
+    from generator.compile.inputs import Ref, SpecIndex, _named_entities
+    from generator.spec.ids import find_ids
+
+    rnd = random.Random(9)
+    parts = ["E-1", "E-002", "xE-3", "E-4x", "-E-5", "E-6-", "E-7_", " ", "\n", "(", "E", "-", "8", "SC-1", ",", "E-9."]
+    ix = SpecIndex(synthetic_spec)
+    for _ in range(3000):
+        values = ["".join(rnd.choice(parts) for _ in range(rnd.randint(0, 5))) for _ in range(rnd.randint(0, 4))]
+        c = Ref("contract", "IN-1", fields=tuple((f"f{i}", v) for i, v in enumerate(values)))
+        want = [i for v in values for i in find_ids(v) if i.startswith("E-")]
+        assert _named_entities(ix, c) == want, values

@@ -12,7 +12,7 @@ import hashlib
 import json
 from collections.abc import Iterable
 
-from generator.compile.tomlout import _value, aot_block, dumps
+from generator.compile.tomlout import _array, _enc, _value, aot_block, dumps
 from generator.compile.inputs import TaskInputs, handoff_id, inputs_repr, one_line, src
 from generator.compile.questions import Question
 from generator.model import BUILDER_VISIBLE_DOCS, ProductSpec
@@ -68,17 +68,17 @@ def handoff_toml(t: TaskInputs, sections: dict[str, tuple[str, ...]], digest: st
     doc.add("paths", _table(handoff=handoff_path(hid, "BUILDER_HANDOFF")))
     doc.add(
         "trace",
-        _table(
-            scenarios=[r.id for r in t.scenarios],
-            contracts=[r.id for r in t.contracts],
-            entities=[r.id for r in t.entities],
-            articles=[r.id for r in t.articles],
-            depends_on=list(t.depends_on),
-            files=list(t.files),
-            missing=list(t.missing),
-        ),
+        {  # tuples are written as arrays, like lists
+            "scenarios": [r.id for r in t.scenarios],
+            "contracts": [r.id for r in t.contracts],
+            "entities": [r.id for r in t.entities],
+            "articles": [r.id for r in t.articles],
+            "depends_on": t.depends_on,
+            "files": t.files,
+            "missing": t.missing,
+        },
     )
-    doc.add("sections", _table(**{k: list(v) for k, v in sections.items()}))
+    doc.add("sections", dict(sections))
     return _dump(doc)
 
 
@@ -102,14 +102,16 @@ def prompt_toml(t: TaskInputs, qs: list[Question], contract_version: str, advers
         doc.add("question", [])
         return _dump(doc)
     rows = "\n\n".join([_question_row(q) for q in qs])  # the [[question]] rows come last
+    if "\x7f" in rows:  # DEL only ever stands inside a string: escaped once over all rows
+        rows = rows.replace("\x7f", "\\u007f")
     return _dump(doc) + f"\n{rows}\n".encode("utf-8")
 
 
 def _question_row(q: Question) -> str:
-    """One [[question]] row, as `dumps` writes {number, category, text, sources}."""
+    """One [[question]] row, as `dumps` writes {number, category, text, sources}, DEL left raw."""
     return (
-        f"[[question]]\nnumber = {_value(q.number)}\ncategory = {_value(q.category)}\n"
-        f"text = {_value(q.text)}\nsources = {_value(list(q.sources))}"
+        f"[[question]]\nnumber = {_value(q.number)}\ncategory = {_enc(q.category)}\n"
+        f"text = {_enc(q.text)}\nsources = {_array(q.sources)}"
     )
 
 

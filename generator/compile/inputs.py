@@ -109,9 +109,10 @@ class TaskInputs:
         return handoff_id(self.task.id)
 
     def piece(self, name: str) -> Piece | None:
-        for p in self.plan + self.context:
-            if p.name == name:
-                return p
+        for pieces in (self.plan, self.context):
+            for p in pieces:
+                if p.name == name:
+                    return p
         return None
 
 
@@ -293,6 +294,7 @@ class SpecIndex:
             for s in e.scenarios:
                 self.entities_by_scenario.setdefault(norm_id(s), []).append(e.id)
         self._scopes: dict[int, tuple] = {}
+        self._named: dict[int, tuple[Ref, list[str]]] = {}
         self.refs: dict[str, dict] = {"scenario": {}, "contract": {}, "entity": {}}
         plan, ctx = spec.plan, spec.agent_context
         self.plan_pieces = {
@@ -422,6 +424,19 @@ def _lookup(ids: Iterable[str], table: dict, make, missing: list[str], cache: di
     return tuple(out)
 
 
+def _named_entities(ix: SpecIndex, contract: Ref) -> list[str]:
+    """Entity ids a contract's fields name, in order (once per contract and index).
+
+    The fields are scanned as one text: a newline, like the end of a text,
+    can neither start nor continue an id.
+    """
+    hit = ix._named.get(id(contract))
+    if hit is None or hit[0] is not contract:
+        ids = [i for i in find_ids("\n".join([v for _, v in contract.fields])) if i.startswith("E-")]
+        hit = ix._named[id(contract)] = (contract, ids)
+    return hit[1]
+
+
 def task_scope(ix: SpecIndex, task: Task, contracts: tuple[Ref, ...] | None = None):
     """(D7 components, files, D3 entity ids) a task uses.
 
@@ -455,7 +470,7 @@ def task_scope(ix: SpecIndex, task: Task, contracts: tuple[Ref, ...] | None = No
     files += [f for b, f in comp_files.items() if b not in known]
     ent_ids = [i for i in find_ids(text) if i.startswith("E-")]
     for c in contracts:
-        ent_ids += [i for _, v in c.fields for i in find_ids(v) if i.startswith("E-")]
+        ent_ids += _named_entities(ix, c)
     for c in components:
         ent_ids += [i for i in c.implements if i.startswith("E-")]
     for s in task.scenarios:

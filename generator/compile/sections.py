@@ -111,8 +111,8 @@ def tool_rule_text(r: Ref) -> str:
     return f"{head}{use}{f'; NOT: {avoid}' if avoid else ''}{f' ({why})' if why else ''}"
 
 
-def _tool_line(r: Ref) -> str:
-    return f"- {tool_rule_text(r)}"
+def _tool_lines(rules: tuple[Ref, ...]) -> tuple[str, ...]:
+    return tuple([f"- {tool_rule_text(r)}" for r in rules])
 
 
 def _component_row(c: Ref) -> str:
@@ -122,7 +122,7 @@ def _component_row(c: Ref) -> str:
 def _scenario_lines(s: Ref) -> str:
     prio = s.get("priority")
     head = f"- `{test_name(s.id, s.title)}` — {s.id}{f' {s.title}' if s.title else ''}{f' ({prio})' if prio else ''}, {s.source}"
-    return "\n".join([head, *(f"  - {k}: {v}" for k, v in s.fields if k in ("given", "when", "then", "and", "testing"))])
+    return "\n".join([head, *[f"  - {k}: {v}" for k, v in s.fields if k in ("given", "when", "then", "and", "testing")]])
 
 
 def _existing_lines(rows: tuple[Ref, ...]) -> tuple[str, ...]:
@@ -157,7 +157,7 @@ def handoff_items(t: TaskInputs, sources: dict[str, tuple[str, ...]]) -> dict:
     items = {
         "places": where,
         "sections": tuple(
-            f"| {n}. {title} | {where[key] or 'nothing in the spec'} |" for n, (key, title) in enumerate(SECTIONS, 1)
+            [f"| {n}. {title} | {where[key] or 'nothing in the spec'} |" for n, (key, title) in enumerate(SECTIONS, 1)]
         ),
         "trace": {
             "scenarios": ", ".join([s.id for s in t.scenarios]) or "none",
@@ -166,18 +166,18 @@ def handoff_items(t: TaskInputs, sources: dict[str, tuple[str, ...]]) -> dict:
             "depends_on": ", ".join(t.depends_on) or "none",
         },
         "description": task.get("description"),
-        "mission": tuple(f"- {k.capitalize()}: {task.get(k)}" for k in ("phase", "scope", "parallel") if task.get(k)),
+        "mission": tuple([f"- {k.capitalize()}: {v}" for k in ("phase", "scope", "parallel") if (v := task.get(k))]),
         "articles": _memo("articles", t.articles, _article_lines),
         "boundaries": _memo("boundaries", t.boundaries, lambda bs: tuple(f"- {b.id}: {b.title} ({b.source})" for b in bs)),
         "conventions": _memo("conventions", t.conventions, lambda cs: tuple(f"- {c.title}" for c in cs)),
-        "components": tuple(_memo("component", c, _component_row) for c in t.components),
-        "criteria": tuple(f"{n}. {c}" for n, c in enumerate(t.criteria, 1)),
+        "components": tuple([_memo("component", c, _component_row) for c in t.components]),
+        "criteria": tuple([f"{n}. {c}" for n, c in enumerate(t.criteria, 1)]),
         "depends": tuple(f"- {c.title} depends on: {c.get('depends_on')}" for c in t.components if c.get("depends_on")),
-        "tests": tuple(_memo("scenario", s, _scenario_lines) for s in t.scenarios),
+        "tests": tuple([_memo("scenario", s, _scenario_lines) for s in t.scenarios]),
         "existing": _memo("existing", t.existing, _existing_lines) if t.existing else (),
-        "files": tuple(_file_line(f, t.components) for f in t.files),
+        "files": tuple([_file_line(f, t.components) for f in t.files]),
         "why": _memo("why", t.articles, _why_lines),
-        "tooling": tuple(_memo("tool", r, _tool_line) for r in t.tooling + t.tool_rules),
+        "tooling": _memo("tools", t.tooling, _tool_lines) + _memo("tools", t.tool_rules, _tool_lines),
         "piece": {name: t.piece(name) for name in PIECES},
     }
     return with_blocks(items, LISTS)

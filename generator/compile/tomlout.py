@@ -102,5 +102,48 @@ def dumps(doc: dict[str, Any]) -> bytes:
 
 
 def aot_block(key: str, row: dict[str, Any]) -> str:
-    """One `[[key]]` row as text without a final newline: `dumps({key: [row]})`, stripped."""
+    """One `[[key]]` row as text without a final newline: `dumps({key: [row]})`, stripped.
+
+    Rows of plain cells (strings, integers, arrays) fill one format per key
+    order, rather than being split into typed `key = value` lines one by one.
+    """
+    cells = _cells(row)
+    if cells is not None:
+        keys = tuple(row)
+        fmt = _ROW_FORMATS.get((key, keys))
+        if fmt is None:
+            fmt = _ROW_FORMATS[key, keys] = _row_format(key, keys)
+        text = fmt.format(*cells)
+        if "\x7f" not in text:  # DEL, which TOML forbids raw, goes the long way
+            return text
     return "\n".join([f"[[{key}]]", *_split(row)[0]])
+
+
+_ROW_FORMATS: dict[tuple[str, tuple[str, ...]], str] = {}
+
+
+def _row_format(key: str, keys: tuple[str, ...]) -> str:
+    def lit(s: str) -> str:
+        return s.replace("{", "{{").replace("}", "}}")
+
+    return "\n".join([f"[[{lit(key)}]]", *[f"{lit(k)} = {{}}" for k in keys]])
+
+
+def _cells(row: dict[str, Any]) -> list[str] | None:
+    """The row's values as TOML, or None when one is not a string, integer or array of scalars."""
+    try:
+        return list(map(_enc, row.values()))  # the usual rows: strings only, one C pass
+    except TypeError:
+        pass
+    out = []
+    for v in row.values():
+        c = v.__class__
+        if c is str:
+            out.append(_enc(v))
+        elif c is int:
+            out.append(str(v))
+        elif (c is list or c is tuple) and not (v and v[0].__class__ is dict):
+            out.append(_array(v))
+        else:
+            return None
+    return out
