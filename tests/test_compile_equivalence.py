@@ -267,3 +267,39 @@ def test_contract_fields_scanned_as_one_text_name_the_same_entities(synthetic_sp
         c = Ref("contract", "IN-1", fields=tuple((f"f{i}", v) for i, v in enumerate(values)))
         want = [i for v in values for i in find_ids(v) if i.startswith("E-")]
         assert _named_entities(ix, c) == want, values
+
+
+def test_handoff_toml_is_what_dumps_writes(synthetic_spec):
+    import dataclasses
+
+    from conftest import EXAMPLE_SPEC
+
+    from generator.compile.facets import handoff_path, handoff_toml
+    from generator.compile.inputs import handoff_id
+    from generator.compile.sections import section_sources
+    from generator.spec import load_spec
+
+    def plain(t, sections, digest):
+        hid = handoff_id(t.task.id)
+        doc = {"handoff_id": hid, "task_id": t.task.id, "title": t.task.title, "spec": t.spec_name, "source": t.task.source}
+        doc["inputs_digest"] = digest
+        doc["paths"] = {"handoff": handoff_path(hid, "BUILDER_HANDOFF")}
+        doc["trace"] = {
+            "scenarios": [r.id for r in t.scenarios],
+            "contracts": [r.id for r in t.contracts],
+            "entities": [r.id for r in t.entities],
+            "articles": [r.id for r in t.articles],
+            "depends_on": list(t.depends_on),
+            "files": list(t.files),
+            "missing": list(t.missing),
+        }
+        doc["sections"] = {k: list(v) for k, v in sections.items()}
+        return plain_dumps(doc)
+
+    for spec in (load_spec(EXAMPLE_SPEC), synthetic_spec):
+        for t in _all_inputs(spec):
+            sections = section_sources(t)
+            assert handoff_toml(t, sections, "sha256:x") == plain(t, sections, "sha256:x")
+    odd = dataclasses.replace(t, task=dataclasses.replace(t.task, title="a\x7fb", source=""), missing=("X\x7f",))
+    sections = dict(section_sources(odd), mission=("D8\x7f:1",))
+    assert handoff_toml(odd, sections, "d") == plain(odd, sections, "d")

@@ -57,54 +57,70 @@ def spec_digest(spec: ProductSpec) -> str:
 
 
 def handoff_toml(t: TaskInputs, sections: dict[str, tuple[str, ...]], digest: str = "") -> bytes:
+    """`handoff.toml`: the task's ids, digest, paths, trace and section sources.
+
+    Written line by line as `dumps` writes the same keys: every value is a
+    string or an array of strings, so DEL, which can only stand inside one,
+    is escaped once over the whole text.
+    """
     hid = handoff_id(t.task.id)
-    doc = _Doc()
-    doc.add("handoff_id", hid)
-    doc.add("task_id", t.task.id)
-    doc.add("title", t.task.title)
-    doc.add("spec", t.spec_name)
-    doc.add("source", t.task.source)
-    doc.add("inputs_digest", digest or inputs_digest(t))
-    doc.add("paths", _table(handoff=handoff_path(hid, "BUILDER_HANDOFF")))
-    doc.add(
-        "trace",
-        {  # tuples are written as arrays, like lists
-            "scenarios": [r.id for r in t.scenarios],
-            "contracts": [r.id for r in t.contracts],
-            "entities": [r.id for r in t.entities],
-            "articles": [r.id for r in t.articles],
-            "depends_on": t.depends_on,
-            "files": t.files,
-            "missing": t.missing,
-        },
-    )
-    doc.add("sections", dict(sections))
-    return _dump(doc)
+    trace = {
+        "scenarios": [r.id for r in t.scenarios],
+        "contracts": [r.id for r in t.contracts],
+        "entities": [r.id for r in t.entities],
+        "articles": [r.id for r in t.articles],
+        "depends_on": t.depends_on,
+        "files": t.files,
+        "missing": t.missing,
+    }
+    lines = [
+        f"handoff_id = {_enc(hid)}",
+        f"task_id = {_enc(t.task.id)}",
+        f"title = {_enc(t.task.title)}",
+        f"spec = {_enc(t.spec_name)}",
+        f"source = {_enc(t.task.source)}",
+        f"inputs_digest = {_enc(digest or inputs_digest(t))}",
+        "",
+        "[paths]",
+        f"handoff = {_enc(handoff_path(hid, 'BUILDER_HANDOFF'))}",
+        "",
+        "[trace]",
+        *[f"{k} = {_array(v)}" for k, v in trace.items()],
+        "",
+        "[sections]",
+        *[f"{k} = {_array(v)}" for k, v in sections.items()],
+    ]
+    return _text_bytes(lines)
 
 
 def prompt_toml(t: TaskInputs, qs: list[Question], contract_version: str, adversarial: str, digest: str = "") -> bytes:
+    """`prompt.toml`: the task's ids, contract, digest, paths and one [[question]] row per question
+    (written as `dumps` writes them, like `handoff.toml`)."""
     hid = handoff_id(t.task.id)
-    doc = _Doc()
-    doc.add("handoff_id", hid)
-    doc.add("task_id", t.task.id)
-    doc.add("contract_version", contract_version)
-    doc.add("adversarial", adversarial)
-    doc.add("inputs_digest", digest or inputs_digest(t))
-    doc.add(
-        "paths",
-        _table(
-            handoff=handoff_path(hid, "BUILDER_HANDOFF"),
-            prompt=handoff_path(hid, "AGENT_PROMPT"),
-            answers=handoff_path(hid, "EXPECTED_ANSWERS"),
-        ),
-    )
-    if not qs:
-        doc.add("question", [])
-        return _dump(doc)
-    rows = "\n\n".join([_question_row(q) for q in qs])  # the [[question]] rows come last
-    if "\x7f" in rows:  # DEL only ever stands inside a string: escaped once over all rows
-        rows = rows.replace("\x7f", "\\u007f")
-    return _dump(doc) + f"\n{rows}\n".encode("utf-8")
+    lines = [
+        f"handoff_id = {_enc(hid)}",
+        f"task_id = {_enc(t.task.id)}",
+        f"contract_version = {_enc(contract_version)}",
+        f"adversarial = {_enc(adversarial)}",
+        f"inputs_digest = {_enc(digest or inputs_digest(t))}",
+        *([] if qs else ["question = []"]),
+        "",
+        "[paths]",
+        f"handoff = {_enc(handoff_path(hid, 'BUILDER_HANDOFF'))}",
+        f"prompt = {_enc(handoff_path(hid, 'AGENT_PROMPT'))}",
+        f"answers = {_enc(handoff_path(hid, 'EXPECTED_ANSWERS'))}",
+    ]
+    for q in qs:  # the [[question]] rows come last
+        lines += ["", _question_row(q)]
+    return _text_bytes(lines)
+
+
+def _text_bytes(lines: list[str]) -> bytes:
+    """TOML lines as a file: DEL escaped (it only ever stands inside a string), one final newline."""
+    text = "\n".join(lines) + "\n"
+    if "\x7f" in text:
+        text = text.replace("\x7f", "\\u007f")
+    return text.encode("utf-8")
 
 
 def _question_row(q: Question) -> str:

@@ -495,13 +495,13 @@ def task_inputs(spec: ProductSpec, task: Task, index: SpecIndex | None = None) -
     missing += [m for m in ent_missing if m in text]
     # D1 articles named anywhere in what the task uses; all of them when none is named.
     named_text = "\n".join(
-        [text, *(v for r in scenarios + contracts for _, v in r.fields), *(c.responsibility for c in components)]
+        [text, *[v for r in scenarios + contracts for _, v in r.fields], *[c.responsibility for c in components]]
     )
     numbers = _article_numbers(named_text)
     shared = ix.shared()
     const = spec.constitution
     chosen = [a for a in const.articles if a.number in numbers]
-    articles = tuple(shared["articles"][id(a)] for a in chosen) if chosen else shared["all_articles"]
+    articles = tuple([shared["articles"][id(a)] for a in chosen]) if chosen else shared["all_articles"]
     file_names = {_basename(f) for f in files}
     existing = tuple(ref for _, names, ref in shared["active_rows"] if file_names & names) or shared["all_active"]
     order = ix.plan_pieces["file_order"]
@@ -526,7 +526,7 @@ def task_inputs(spec: ProductSpec, task: Task, index: SpecIndex | None = None) -
         task=task_ref,
         depends_on=tuple(task.depends_on),
         dependents=tuple(ix.dependents.get(norm_id(task.id), [])),
-        criteria=tuple(one_line(c) for c in task.acceptance_criteria if c.strip()),
+        criteria=tuple([one_line(c) for c in task.acceptance_criteria if c.strip()]),
         scenarios=scenarios,
         contracts=contracts,
         entities=entities,
@@ -536,7 +536,7 @@ def task_inputs(spec: ProductSpec, task: Task, index: SpecIndex | None = None) -
         boundaries=shared["boundaries"],
         tooling=shared["tooling"],
         not_list=shared["not_list"],
-        components=tuple(comp_refs.get(id(c)) or comp_refs.setdefault(id(c), _component_ref(c)) for c in components),
+        components=tuple([comp_refs.get(id(c)) or comp_refs.setdefault(id(c), _component_ref(c)) for c in components]),
         files=tuple(files),
         plan=plan,
         context=(ix.commands,),

@@ -41,6 +41,10 @@ def _s(*groups) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _constraint_sources(articles: tuple[Ref, ...], boundaries: tuple[Ref, ...], conventions: tuple[Ref, ...]):
+    return _s(articles, boundaries, conventions[:1])
+
+
 def _p(t: TaskInputs, name: str) -> list[Piece]:
     p = t.piece(name)
     return [p] if p else []
@@ -51,7 +55,7 @@ def section_sources(t: TaskInputs) -> dict[str, tuple[str, ...]]:
     task = [t.task]
     return {
         "mission": _s(task),
-        "constraints": _s(t.articles, t.boundaries, t.conventions[:1]),
+        "constraints": _memo_all("constraints", (t.articles, t.boundaries, t.conventions), _constraint_sources),
         "architecture": _s(_p(t, "architecture"), t.components),
         "steps": _s(task) if t.criteria else (),
         "package": _s(_p(t, "technical_context"), _p(t, "file_order")) + (() if t.package_id else ()),
@@ -59,7 +63,7 @@ def section_sources(t: TaskInputs) -> dict[str, tuple[str, ...]]:
         "existing": _s(t.existing[:1]),
         "verification": _s(_p(t, "commands")),
         "files": _s(_p(t, "file_order"), t.components) if t.files else (),
-        "principles": _s(t.articles, t.tooling, t.tool_rules),
+        "principles": _memo_all("principles", (t.articles, t.tooling, t.tool_rules), _s),
     }
 
 
@@ -76,20 +80,26 @@ def section_sources(t: TaskInputs) -> dict[str, tuple[str, ...]]:
 # counts them with the templates' own wording).
 ITEM_WORDING = "no rule text; depends on; phase, scope, parallel; nothing in the spec; use, not; none; given, when, then, and, testing"
 
-_MEMO: dict[tuple[str, int], tuple[object, object]] = {}
+_MEMO: dict[tuple, tuple[object, object]] = {}
 _MEMO_MAX = 1 << 15
 
 
 def _memo(kind: str, obj, make):
-    """`make(obj)`, remembered while `obj` lives (keyed by identity, checked by `is`)."""
-    key = (kind, id(obj))
+    """`make(obj)`, remembered while `obj` lives (keyed by identity)."""
+    return _memo_all(kind, (obj,), make)
+
+
+def _memo_all(kind: str, objs: tuple, make):
+    """`make(*objs)`, remembered while the objects live (the memo keeps them, so
+    their ids stay theirs): values made from spec-wide pieces, once per build."""
+    key = (kind, *map(id, objs))
     hit = _MEMO.get(key)
-    if hit is not None and hit[0] is obj:
+    if hit is not None and hit[0] == objs:  # the same objects: compared by identity first
         return hit[1]
     if len(_MEMO) >= _MEMO_MAX:
         _MEMO.clear()
-    value = make(obj)
-    _MEMO[key] = (obj, value)
+    value = make(*objs)
+    _MEMO[key] = (objs, value)
     return value
 
 

@@ -109,7 +109,10 @@ def normalise(text: str) -> str:
     """LF, no trailing spaces, at most one blank line in a row, one final newline."""
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = "\n".join(map(str.rstrip, text.split("\n")))
+    lines = text.split("\n")
+    stripped = list(map(str.rstrip, lines))
+    if stripped != lines:  # rstrip gives back the very line when there is nothing to strip: a cheap compare
+        text = "\n".join(stripped)
     while "\n\n\n" in text:  # str.replace, unlike a regex, skips ahead in C: runs of 3+ end as 2
         text = text.replace("\n\n\n", "\n\n")
     return text.strip("\n") + "\n"
