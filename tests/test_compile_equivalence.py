@@ -131,9 +131,13 @@ def test_inputs_repr_is_the_dataclass_repr(synthetic_spec):
         assert [inputs_repr(t) for t in inputs] == [repr(t) for t in inputs]  # again, from the remembered parts
 
 
-def test_aot_block_is_one_row_of_dumps():
-    from generator.compile.tomlout import aot_block
+def aot_block(key: str, row: dict) -> str:
+    from generator.compile.tomlout import aot_row
 
+    return aot_row(key, tuple(row), tuple(row.values()))
+
+
+def test_aot_block_is_one_row_of_dumps():
     rnd = random.Random(6)
     for _ in range(3000):
         row = _random_doc(rnd)
@@ -235,8 +239,6 @@ def test_prompt_toml_rows_match_dumps(synthetic_spec):
 
 
 def test_aot_block_escapes_braces_in_names_and_del_in_values():
-    from generator.compile.tomlout import aot_block
-
     for key, row in [
         ("r{0}", {"a{b}": "v", "c}": 1, "{": ["x", "y"]}),
         ("row", {"a": "del\x7f", "b": ("t\x7f",), "n": 3}),
