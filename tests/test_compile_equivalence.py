@@ -131,9 +131,13 @@ def test_inputs_repr_is_the_dataclass_repr(synthetic_spec):
         assert [inputs_repr(t) for t in inputs] == [repr(t) for t in inputs]  # again, from the remembered parts
 
 
-def test_aot_block_is_one_row_of_dumps():
-    from generator.compile.tomlout import aot_block
+def aot_block(key: str, row: dict) -> str:
+    from generator.compile.tomlout import aot_row
 
+    return aot_row(key, tuple(row), tuple(row.values()))
+
+
+def test_aot_block_is_one_row_of_dumps():
     rnd = random.Random(6)
     for _ in range(3000):
         row = _random_doc(rnd)
@@ -232,3 +236,72 @@ def test_prompt_toml_rows_match_dumps(synthetic_spec):
                 qs = questions(t, kind)
                 assert prompt_toml(t, qs, "1.2.0", kind, "sha256:x") == plain(t, qs, "1.2.0", kind, "sha256:x")
             assert prompt_toml(t, [], "1.2.0", kind, "d") == plain(t, [], "1.2.0", kind, "d")
+
+
+def test_aot_block_escapes_braces_in_names_and_del_in_values():
+    for key, row in [
+        ("r{0}", {"a{b}": "v", "c}": 1, "{": ["x", "y"]}),
+        ("row", {"a": "del\x7f", "b": ("t\x7f",), "n": 3}),
+        ("row", {}),
+    ]:
+        assert aot_block(key, row) == plain_dumps({key: [row]}).decode("utf-8").rstrip("\n")
+
+
+def test_prompt_toml_escapes_del_anywhere_in_a_question(synthetic_spec):
+    from generator.compile.facets import prompt_toml
+    from generator.compile.questions import Question
+
+    t = _all_inputs(synthetic_spec)[0]
+    qs = [Question(1, "sc\x7fope", "te\x7fxt", ("a",), ("D1:1\x7f", "D2:2")), Question(2, "x", "y", (), ("z\x7f",))]
+    got = prompt_toml(t, qs, "1.2.0", "genesis", "d").decode("utf-8")
+    assert "\x7f" not in got and got.count("\\u007f") == 4
+
+
+def test_contract_fields_scanned_as_one_text_name_the_same_entities(synthetic_spec):
+    from generator.compile.inputs import Ref, SpecIndex, _named_entities
+    from generator.spec.ids import find_ids
+
+    rnd = random.Random(9)
+    parts = ["E-1", "E-002", "xE-3", "E-4x", "-E-5", "E-6-", "E-7_", " ", "\n", "(", "E", "-", "8", "SC-1", ",", "E-9."]
+    ix = SpecIndex(synthetic_spec)
+    for _ in range(3000):
+        values = ["".join(rnd.choice(parts) for _ in range(rnd.randint(0, 5))) for _ in range(rnd.randint(0, 4))]
+        c = Ref("contract", "IN-1", fields=tuple((f"f{i}", v) for i, v in enumerate(values)))
+        want = [i for v in values for i in find_ids(v) if i.startswith("E-")]
+        assert _named_entities(ix, c) == want, values
+
+
+def test_handoff_toml_is_what_dumps_writes(synthetic_spec):
+    import dataclasses
+
+    from conftest import EXAMPLE_SPEC
+
+    from generator.compile.facets import handoff_path, handoff_toml
+    from generator.compile.inputs import handoff_id
+    from generator.compile.sections import section_sources
+    from generator.spec import load_spec
+
+    def plain(t, sections, digest):
+        hid = handoff_id(t.task.id)
+        doc = {"handoff_id": hid, "task_id": t.task.id, "title": t.task.title, "spec": t.spec_name, "source": t.task.source}
+        doc["inputs_digest"] = digest
+        doc["paths"] = {"handoff": handoff_path(hid, "BUILDER_HANDOFF")}
+        doc["trace"] = {
+            "scenarios": [r.id for r in t.scenarios],
+            "contracts": [r.id for r in t.contracts],
+            "entities": [r.id for r in t.entities],
+            "articles": [r.id for r in t.articles],
+            "depends_on": list(t.depends_on),
+            "files": list(t.files),
+            "missing": list(t.missing),
+        }
+        doc["sections"] = {k: list(v) for k, v in sections.items()}
+        return plain_dumps(doc)
+
+    for spec in (load_spec(EXAMPLE_SPEC), synthetic_spec):
+        for t in _all_inputs(spec):
+            sections = section_sources(t)
+            assert handoff_toml(t, sections, "sha256:x") == plain(t, sections, "sha256:x")
+    odd = dataclasses.replace(t, task=dataclasses.replace(t.task, title="a\x7fb", source=""), missing=("X\x7f",))
+    sections = dict(section_sources(odd), mission=("D8\x7f:1",))
+    assert handoff_toml(odd, sections, "d") == plain(odd, sections, "d")

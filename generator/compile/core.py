@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from generator.compile import facets
-from generator.compile.inputs import _REPRS, SpecIndex, TaskInputs, handoff_id, task_inputs, task_scope
+from generator.compile.inputs import _REPRS, Ref, SpecIndex, TaskInputs, handoff_id, task_inputs, task_scope
 from generator.compile.questions import ADVERSARIAL_SETS, Question, minimum_tests, questions
-from generator.compile.sections import _MEMO, SECTIONS, handoff_items, section_sources, tool_rule_text
+from generator.compile.sections import _MEMO, SECTIONS, _memo, handoff_items, section_sources, tool_rule_text
 from generator.compile.templating import ANSWERS, HANDOFF, PROMPT, places, render, with_blocks
 from generator.errors import SpecError
 from generator.gcpause import paused_gc
@@ -96,17 +96,32 @@ def prompt_items(qs: list[Question], rules: list[str]) -> dict:
         "rules": [f"{n}. {r}" for n, r in enumerate(rules, 1)],
         "verification": [f"{q.number}. {q.text}" for q in qs if q.number <= 10],
         "adversarial": [f"{q.number}. {q.text}" for q in qs if q.number > 10],
-        "answers": [(q, "\n".join([f"- {a}" for a in q.answer]), places(q.sources) if q.sources else "") for q in qs],
+        "answers": [(q, "- " + "\n- ".join(q.answer) if q.answer else "", places(q.sources) if q.sources else "") for q in qs],
     }
     return with_blocks(items, ("rules", "verification", "adversarial"))
 
 
 def mandatory_rules(t: TaskInputs) -> list[str]:
-    """The prompt's rules: this spec's own articles, NEVER/ASK FIRST boundaries and tool rules."""
-    rules = [f"{a.id}{f' ({a.title})' if a.title else ''}: {a.get('rule')}" for a in t.articles if a.get("rule")]
-    rules += [f"{b.id}: {b.title}" for b in t.boundaries if b.id.upper() in ("NEVER", "ASK FIRST")]
-    rules += [tool_rule_text(r) for r in t.tooling + t.tool_rules if r.get("use")]
-    return rules
+    """The prompt's rules: this spec's own articles, NEVER/ASK FIRST boundaries and tool rules
+    (each part formatted once per build: most tasks share their articles, all share the rest)."""
+    return [
+        *_memo("article rules", t.articles, _article_rules),
+        *_memo("boundary rules", t.boundaries, _boundary_rules),
+        *_memo("tool rules", t.tooling, _tool_rules),
+        *_memo("tool rules", t.tool_rules, _tool_rules),
+    ]
+
+
+def _article_rules(articles: tuple[Ref, ...]) -> tuple[str, ...]:
+    return tuple(f"{a.id}{f' ({a.title})' if a.title else ''}: {a.get('rule')}" for a in articles if a.get("rule"))
+
+
+def _boundary_rules(boundaries: tuple[Ref, ...]) -> tuple[str, ...]:
+    return tuple(f"{b.id}: {b.title}" for b in boundaries if b.id.upper() in ("NEVER", "ASK FIRST"))
+
+
+def _tool_rules(rules: tuple[Ref, ...]) -> tuple[str, ...]:
+    return tuple(tool_rule_text(r) for r in rules if r.get("use"))
 
 
 def check_ids(spec: ProductSpec) -> None:

@@ -12,7 +12,7 @@ import hashlib
 import json
 from collections.abc import Iterable
 
-from generator.compile.tomlout import _value, aot_block, dumps
+from generator.compile.tomlout import _array, _enc, _value, aot_row, dumps
 from generator.compile.inputs import TaskInputs, handoff_id, inputs_repr, one_line, src
 from generator.compile.questions import Question
 from generator.model import BUILDER_VISIBLE_DOCS, ProductSpec
@@ -57,59 +57,77 @@ def spec_digest(spec: ProductSpec) -> str:
 
 
 def handoff_toml(t: TaskInputs, sections: dict[str, tuple[str, ...]], digest: str = "") -> bytes:
+    """`handoff.toml`: the task's ids, digest, paths, trace and section sources.
+
+    Written line by line as `dumps` writes the same keys: every value is a
+    string or an array of strings, so DEL, which can only stand inside one,
+    is escaped once over the whole text.
+    """
     hid = handoff_id(t.task.id)
-    doc = _Doc()
-    doc.add("handoff_id", hid)
-    doc.add("task_id", t.task.id)
-    doc.add("title", t.task.title)
-    doc.add("spec", t.spec_name)
-    doc.add("source", t.task.source)
-    doc.add("inputs_digest", digest or inputs_digest(t))
-    doc.add("paths", _table(handoff=handoff_path(hid, "BUILDER_HANDOFF")))
-    doc.add(
-        "trace",
-        _table(
-            scenarios=[r.id for r in t.scenarios],
-            contracts=[r.id for r in t.contracts],
-            entities=[r.id for r in t.entities],
-            articles=[r.id for r in t.articles],
-            depends_on=list(t.depends_on),
-            files=list(t.files),
-            missing=list(t.missing),
-        ),
-    )
-    doc.add("sections", _table(**{k: list(v) for k, v in sections.items()}))
-    return _dump(doc)
+    trace = {
+        "scenarios": [r.id for r in t.scenarios],
+        "contracts": [r.id for r in t.contracts],
+        "entities": [r.id for r in t.entities],
+        "articles": [r.id for r in t.articles],
+        "depends_on": t.depends_on,
+        "files": t.files,
+        "missing": t.missing,
+    }
+    lines = [
+        f"handoff_id = {_enc(hid)}",
+        f"task_id = {_enc(t.task.id)}",
+        f"title = {_enc(t.task.title)}",
+        f"spec = {_enc(t.spec_name)}",
+        f"source = {_enc(t.task.source)}",
+        f"inputs_digest = {_enc(digest or inputs_digest(t))}",
+        "",
+        "[paths]",
+        f"handoff = {_enc(handoff_path(hid, 'BUILDER_HANDOFF'))}",
+        "",
+        "[trace]",
+        *[f"{k} = {_array(v)}" for k, v in trace.items()],
+        "",
+        "[sections]",
+        *[f"{k} = {_array(v)}" for k, v in sections.items()],
+    ]
+    return _text_bytes(lines)
 
 
 def prompt_toml(t: TaskInputs, qs: list[Question], contract_version: str, adversarial: str, digest: str = "") -> bytes:
+    """`prompt.toml`: the task's ids, contract, digest, paths and one [[question]] row per question
+    (written as `dumps` writes them, like `handoff.toml`)."""
     hid = handoff_id(t.task.id)
-    doc = _Doc()
-    doc.add("handoff_id", hid)
-    doc.add("task_id", t.task.id)
-    doc.add("contract_version", contract_version)
-    doc.add("adversarial", adversarial)
-    doc.add("inputs_digest", digest or inputs_digest(t))
-    doc.add(
-        "paths",
-        _table(
-            handoff=handoff_path(hid, "BUILDER_HANDOFF"),
-            prompt=handoff_path(hid, "AGENT_PROMPT"),
-            answers=handoff_path(hid, "EXPECTED_ANSWERS"),
-        ),
-    )
-    if not qs:
-        doc.add("question", [])
-        return _dump(doc)
-    rows = "\n\n".join([_question_row(q) for q in qs])  # the [[question]] rows come last
-    return _dump(doc) + f"\n{rows}\n".encode("utf-8")
+    lines = [
+        f"handoff_id = {_enc(hid)}",
+        f"task_id = {_enc(t.task.id)}",
+        f"contract_version = {_enc(contract_version)}",
+        f"adversarial = {_enc(adversarial)}",
+        f"inputs_digest = {_enc(digest or inputs_digest(t))}",
+        *([] if qs else ["question = []"]),
+        "",
+        "[paths]",
+        f"handoff = {_enc(handoff_path(hid, 'BUILDER_HANDOFF'))}",
+        f"prompt = {_enc(handoff_path(hid, 'AGENT_PROMPT'))}",
+        f"answers = {_enc(handoff_path(hid, 'EXPECTED_ANSWERS'))}",
+    ]
+    for q in qs:  # the [[question]] rows come last
+        lines += ["", _question_row(q)]
+    return _text_bytes(lines)
+
+
+def _text_bytes(lines: list[str]) -> bytes:
+    """TOML lines as a file: DEL escaped (it only ever stands inside a string), one final newline."""
+    text = "\n".join(lines) + "\n"
+    if "\x7f" in text:
+        text = text.replace("\x7f", "\\u007f")
+    return text.encode("utf-8")
 
 
 def _question_row(q: Question) -> str:
-    """One [[question]] row, as `dumps` writes {number, category, text, sources}."""
+    """One [[question]] row, as `dumps` writes {number, category, text, sources}, DEL left raw."""
     return (
-        f"[[question]]\nnumber = {_value(q.number)}\ncategory = {_value(q.category)}\n"
-        f"text = {_value(q.text)}\nsources = {_value(list(q.sources))}"
+        f"[[question]]\nnumber = {_value(q.number)}\ncategory = {_enc(q.category)}\n"
+        f"text = {_enc(q.text)}\nsources = {_array(q.sources)}"
     )
 
 
@@ -131,7 +149,7 @@ def _by_id(items):
     return sorted(items, key=lambda x: id_key(x.id))
 
 
-def _edges(spec: ProductSpec, entities_of: dict[str, list[str]]) -> list[dict]:
+def _edges(spec: ProductSpec, entities_of: dict[str, list[str]]) -> list[tuple[str, str, str]]:
     rows: set[tuple[str, str, str]] = set()
     for t in spec.tasks:
         rows.update((t.id, "satisfies", s) for s in t.scenarios)
@@ -142,8 +160,7 @@ def _edges(spec: ProductSpec, entities_of: dict[str, list[str]]) -> list[dict]:
         rows.update((s, "specified_by", c.id) for s in c.scenarios)
     for e in spec.entities:
         rows.update((e.id, "serves", s) for s in e.scenarios)
-    ordered = sorted(rows, key=lambda r: (id_key(r[0]), r[1], id_key(r[2])))
-    return [{"from": a, "rel": r, "to": b} for a, r, b in ordered]
+    return sorted(rows, key=lambda r: (id_key(r[0]), r[1], id_key(r[2])))
 
 
 def _doc_key(spec: ProductSpec, codes: tuple[str, ...]) -> tuple:
@@ -157,27 +174,28 @@ def _doc_key(spec: ProductSpec, codes: tuple[str, ...]) -> tuple:
 class _Rows:
     """One array-of-tables facet written row by row: each row's TOML block is kept
     under the row's values, so a rebuild after an edit renders only the new rows.
-    The concatenation equals `dumps({key: rows})`."""
+    Rows are tuples of values for `names` (arrays as tuples, so a row is its own
+    key); the concatenation equals `dumps({key: rows})` of the same rows as tables."""
 
-    def __init__(self, key: str, cache: dict | None, remember: bool = True):
+    def __init__(self, key: str, names: tuple[str, ...], cache: dict | None, remember: bool = True):
         self.key = key
+        self.names = names
         self.old = cache or {}
         self.new: dict = {}
         self.remember = remember  # False: nobody keeps the blocks, so skip keying them
 
-    def block(self, row: dict) -> str:
+    def block(self, row: tuple) -> str:
         if not self.remember:
-            return aot_block(self.key, row)
-        k = tuple([v if v.__class__ is not list else tuple(v) for v in row.values()])
-        b = self.new.get(k)
+            return aot_row(self.key, self.names, row)
+        b = self.new.get(row)
         if b is None:
-            b = self.old.get(k)
+            b = self.old.get(row)
             if b is None:
-                b = aot_block(self.key, row)
-            self.new[k] = b
+                b = aot_row(self.key, self.names, row)
+            self.new[row] = b
         return b
 
-    def dumps(self, rows: Iterable[dict]) -> bytes:
+    def dumps(self, rows: Iterable[tuple]) -> bytes:
         blocks = [self.block(r) for r in rows]
         if not blocks:
             return _dump({self.key: []})
@@ -216,9 +234,9 @@ def spec_facets(spec: ProductSpec, source_label: str, entities_of, cache: dict |
         new[("facet", name)] = got
         files[f"facets/{name}.toml"] = got[1]
 
-    def rows_of(name: str, key: str, rows) -> None:
+    def rows_of(name: str, key: str, names: tuple[str, ...], rows) -> None:
         def build(row_cache):
-            r = _Rows(key, row_cache, remember=cache is not None)
+            r = _Rows(key, names, row_cache, remember=cache is not None)
             data = r.dumps(rows())
             new[("rows", name)] = r.new
             return data
@@ -246,43 +264,38 @@ def spec_facets(spec: ProductSpec, source_label: str, entities_of, cache: dict |
     rows_of(
         "scenarios",
         "scenario",
-        lambda: (
-            {"id": s.id, "title": one_line(s.title), "priority": s.priority, "kind": s.kind, "source": src(s.source)}
-            for s in _by_id(spec.scenarios)
-        ),
+        ("id", "title", "priority", "kind", "source"),
+        lambda: [(s.id, one_line(s.title), s.priority, s.kind, src(s.source)) for s in _by_id(spec.scenarios)],
     )
     rows_of(
         "tasks",
         "task",
-        lambda: (
-            {
-                "id": t.id,
-                "title": one_line(t.title),
-                "phase": one_line(t.phase),
-                "handoff_id": handoff_id(t.id),
-                "depends_on": list(t.depends_on),
-                "scenarios": list(t.scenarios),
-                "contracts": list(t.contracts),
-                "source": src(t.source),
-            }
+        ("id", "title", "phase", "handoff_id", "depends_on", "scenarios", "contracts", "source"),
+        lambda: [
+            (
+                t.id,
+                one_line(t.title),
+                one_line(t.phase),
+                handoff_id(t.id),
+                tuple(t.depends_on),
+                tuple(t.scenarios),
+                tuple(t.contracts),
+                src(t.source),
+            )
             for t in _by_id(spec.tasks)
-        ),
+        ],
     )
     rows_of(
         "contracts",
         "contract",
-        lambda: (
-            {"id": c.id, "kind": c.kind, "title": one_line(c.title), "scenarios": list(c.scenarios), "source": src(c.source)}
-            for c in _by_id(spec.contracts)
-        ),
+        ("id", "kind", "title", "scenarios", "source"),
+        lambda: [(c.id, c.kind, one_line(c.title), tuple(c.scenarios), src(c.source)) for c in _by_id(spec.contracts)],
     )
     rows_of(
         "entities",
         "entity",
-        lambda: (
-            {"id": e.id, "name": one_line(e.name), "scope": e.scope, "fields": len(e.fields), "source": src(e.source)}
-            for e in _by_id(spec.entities)
-        ),
+        ("id", "name", "scope", "fields", "source"),
+        lambda: [(e.id, one_line(e.name), e.scope, len(e.fields), src(e.source)) for e in _by_id(spec.entities)],
     )
 
     def articles(_):
@@ -308,7 +321,7 @@ def spec_facets(spec: ProductSpec, source_label: str, entities_of, cache: dict |
         return _dump(d)
 
     cached("clarifications", clarifications)
-    rows_of("edges", "edge", lambda: _edges(spec, entities_of() if callable(entities_of) else entities_of))
+    rows_of("edges", "edge", ("from", "rel", "to"), lambda: _edges(spec, entities_of() if callable(entities_of) else entities_of))
     if cache is not None:
         cache.clear()
         cache.update(new)

@@ -109,9 +109,10 @@ class TaskInputs:
         return handoff_id(self.task.id)
 
     def piece(self, name: str) -> Piece | None:
-        for p in self.plan + self.context:
-            if p.name == name:
-                return p
+        for pieces in (self.plan, self.context):
+            for p in pieces:
+                if p.name == name:
+                    return p
         return None
 
 
@@ -293,6 +294,7 @@ class SpecIndex:
             for s in e.scenarios:
                 self.entities_by_scenario.setdefault(norm_id(s), []).append(e.id)
         self._scopes: dict[int, tuple] = {}
+        self._named: dict[int, tuple[Ref, list[str]]] = {}
         self.refs: dict[str, dict] = {"scenario": {}, "contract": {}, "entity": {}}
         plan, ctx = spec.plan, spec.agent_context
         self.plan_pieces = {
@@ -422,6 +424,19 @@ def _lookup(ids: Iterable[str], table: dict, make, missing: list[str], cache: di
     return tuple(out)
 
 
+def _named_entities(ix: SpecIndex, contract: Ref) -> list[str]:
+    """Entity ids a contract's fields name, in order (once per contract and index).
+
+    The fields are scanned as one text: a newline, like the end of a text,
+    can neither start nor continue an id.
+    """
+    hit = ix._named.get(id(contract))
+    if hit is None or hit[0] is not contract:
+        ids = [i for i in find_ids("\n".join([v for _, v in contract.fields])) if i.startswith("E-")]
+        hit = ix._named[id(contract)] = (contract, ids)
+    return hit[1]
+
+
 def task_scope(ix: SpecIndex, task: Task, contracts: tuple[Ref, ...] | None = None):
     """(D7 components, files, D3 entity ids) a task uses.
 
@@ -455,7 +470,7 @@ def task_scope(ix: SpecIndex, task: Task, contracts: tuple[Ref, ...] | None = No
     files += [f for b, f in comp_files.items() if b not in known]
     ent_ids = [i for i in find_ids(text) if i.startswith("E-")]
     for c in contracts:
-        ent_ids += [i for _, v in c.fields for i in find_ids(v) if i.startswith("E-")]
+        ent_ids += _named_entities(ix, c)
     for c in components:
         ent_ids += [i for i in c.implements if i.startswith("E-")]
     for s in task.scenarios:
@@ -480,13 +495,13 @@ def task_inputs(spec: ProductSpec, task: Task, index: SpecIndex | None = None) -
     missing += [m for m in ent_missing if m in text]
     # D1 articles named anywhere in what the task uses; all of them when none is named.
     named_text = "\n".join(
-        [text, *(v for r in scenarios + contracts for _, v in r.fields), *(c.responsibility for c in components)]
+        [text, *[v for r in scenarios + contracts for _, v in r.fields], *[c.responsibility for c in components]]
     )
     numbers = _article_numbers(named_text)
     shared = ix.shared()
     const = spec.constitution
     chosen = [a for a in const.articles if a.number in numbers]
-    articles = tuple(shared["articles"][id(a)] for a in chosen) if chosen else shared["all_articles"]
+    articles = tuple([shared["articles"][id(a)] for a in chosen]) if chosen else shared["all_articles"]
     file_names = {_basename(f) for f in files}
     existing = tuple(ref for _, names, ref in shared["active_rows"] if file_names & names) or shared["all_active"]
     order = ix.plan_pieces["file_order"]
@@ -511,7 +526,7 @@ def task_inputs(spec: ProductSpec, task: Task, index: SpecIndex | None = None) -
         task=task_ref,
         depends_on=tuple(task.depends_on),
         dependents=tuple(ix.dependents.get(norm_id(task.id), [])),
-        criteria=tuple(one_line(c) for c in task.acceptance_criteria if c.strip()),
+        criteria=tuple([one_line(c) for c in task.acceptance_criteria if c.strip()]),
         scenarios=scenarios,
         contracts=contracts,
         entities=entities,
@@ -521,7 +536,7 @@ def task_inputs(spec: ProductSpec, task: Task, index: SpecIndex | None = None) -
         boundaries=shared["boundaries"],
         tooling=shared["tooling"],
         not_list=shared["not_list"],
-        components=tuple(comp_refs.get(id(c)) or comp_refs.setdefault(id(c), _component_ref(c)) for c in components),
+        components=tuple([comp_refs.get(id(c)) or comp_refs.setdefault(id(c), _component_ref(c)) for c in components]),
         files=tuple(files),
         plan=plan,
         context=(ix.commands,),

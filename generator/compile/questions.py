@@ -9,17 +9,19 @@ set chosen in the config. Answers are taken from the spec, with sources.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
-from generator.compile.inputs import Ref, TaskInputs
+from generator.compile.inputs import Piece, Ref, TaskInputs
+from generator.compile.sections import _memo
 
 ADVERSARIAL_SETS = ("genesis", "infrastructure")
 _COUNT_RE = re.compile(r"(\d+)\s*\+?\s*(?:\w+\s+){0,2}tests?\b|tests?\W{0,3}(\d+)\s*\+?", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
-class Question:
+class Question(NamedTuple):
+    """One gate question (a named tuple: 13 are made per task, and tuples cost least to make)."""
+
     number: int
     category: str
     text: str
@@ -28,8 +30,9 @@ class Question:
 
 
 def _ids(refs: tuple[Ref, ...] | tuple[str, ...]) -> str:
-    ids = [r.id if isinstance(r, Ref) else r for r in refs]
-    return ", ".join(ids) if ids else "none"
+    if not refs:
+        return "none"
+    return ", ".join([r.id for r in refs] if isinstance(refs[0], Ref) else refs)
 
 
 def _srcs(*groups) -> tuple[str, ...]:
@@ -54,7 +57,7 @@ def _scope(t: TaskInputs) -> list[Question]:
         1,
         "scope",
         f"What does {tid} ({title}) deliver, and which D2 scenarios ({_ids(t.scenarios)}) does it satisfy?",
-        (f"{tid}: {title}", *(f"{k}: {v}" for k, v in t.task.fields), *(f"{s.id}: {s.title}" for s in t.scenarios)),
+        (f"{tid}: {title}", *[f"{k}: {v}" for k, v in t.task.fields], *[f"{s.id}: {s.title}" for s in t.scenarios]),
         _srcs([t.task], t.scenarios),
     )
     neighbours = ", ".join([*t.depends_on, *t.dependents]) or "no other task"
@@ -64,7 +67,7 @@ def _scope(t: TaskInputs) -> list[Question]:
         f"What is outside {tid}? Name what the spec says {t.component or t.spec_name} is not, "
         f"and what the neighbouring tasks ({neighbours}) own instead.",
         (
-            *(f"not: {n.title}" for n in t.not_list),
+            *_memo("not lines", t.not_list, _not_lines),
             f"before {tid}: {_ids(t.depends_on)}",
             f"after {tid}: {_ids(t.dependents)}",
         ),
@@ -77,7 +80,7 @@ def _scope(t: TaskInputs) -> list[Question]:
             "scope",
             f"In {s.id} ({s.title}), given {s.get('given') or 'its starting state'}, "
             f"when {s.get('when') or 'it is exercised'}: what must hold afterwards?",
-            tuple(f"{k}: {v}" for k, v in s.fields if k in ("then", "and")) or ("the scenario states no outcome",),
+            tuple([f"{k}: {v}" for k, v in s.fields if k in ("then", "and")]) or ("the scenario states no outcome",),
             (s.source,),
         )
     else:
@@ -99,7 +102,7 @@ def _technical(t: TaskInputs) -> list[Question]:
             4,
             "technical",
             f"Which D4 contracts does {tid} implement ({_ids(t.contracts)}), and what does {c.id} ({c.title}) take and give back?",
-            tuple(f"{r.id}: {r.title}" for r in t.contracts) + tuple(_fields(c)),
+            (*[f"{r.id}: {r.title}" for r in t.contracts], *_fields(c)),
             _srcs(t.contracts),
         )
     else:
@@ -116,7 +119,7 @@ def _technical(t: TaskInputs) -> list[Question]:
             5,
             "technical",
             f"Which D3 entities does {tid} use ({_ids(t.entities)}), and which fields of {e.id} ({e.title}) are required?",
-            tuple(f"{r.id}: {r.title}" for r in t.entities) + tuple(_fields(e)),
+            (*[f"{r.id}: {r.title}" for r in t.entities], *_fields(e)),
             _srcs(t.entities),
         )
     else:
@@ -148,8 +151,7 @@ def _packaging(t: TaskInputs) -> list[Question]:
         "packaging",
         f"Which dependencies and tools may {tid}'s work ({', '.join(t.files) or 'its files'}) use, "
         "by the plan's technical context and the constitution's tooling rules?",
-        tuple(line for line in (tech.text.splitlines() if tech and tech.text else []) if line.strip())
-        + tuple(f"{r.id}: use {r.get('use')}; avoid {r.get('avoid')}" for r in t.tooling)
+        (*(_memo("text lines", tech, _text_lines) if tech and tech.text else ()), *_memo("tool uses", t.tooling, _tool_uses))
         or ("the spec states no dependency or tooling rule",),
         _srcs([tech.source] if tech and tech.text else [], t.tooling),
     )
@@ -163,6 +165,25 @@ def _packaging(t: TaskInputs) -> list[Question]:
         _srcs([order.source] if order and order.text else [], t.components),
     )
     return [q7, q8]
+
+
+# Lines from spec-wide pieces, formatted once per build (see sections._memo).
+
+
+def _not_lines(not_list: tuple[Ref, ...]) -> tuple[str, ...]:
+    return tuple([f"not: {n.title}" for n in not_list])
+
+
+def _out_of_scope(not_list: tuple[Ref, ...]) -> tuple[str, ...]:
+    return tuple([f"out of scope: {n.title}" for n in not_list])
+
+
+def _text_lines(piece: Piece) -> tuple[str, ...]:
+    return tuple([line for line in piece.text.splitlines() if line.strip()])
+
+
+def _tool_uses(tooling: tuple[Ref, ...]) -> tuple[str, ...]:
+    return tuple([f"{r.id}: use {r.get('use')}; avoid {r.get('avoid')}" for r in tooling])
 
 
 def minimum_tests(t: TaskInputs) -> int:
@@ -232,7 +253,7 @@ def _adversarial(t: TaskInputs, kind: str) -> list[Question]:
         second = (
             f"Scope creep: which part of your plan for {tid} comes closest to general-purpose "
             "infrastructure rather than the task's own deliverable, and why does it belong here?",
-            tuple(f"out of scope: {n.title}" for n in t.not_list) or ("the spec lists no exclusions",),
+            _memo("out of scope", t.not_list, _out_of_scope) or ("the spec lists no exclusions",),
         )
     third = (
         f"Word check: pick one word in your plan for {tid} that two readers could take differently, and define it precisely.",

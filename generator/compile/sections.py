@@ -41,6 +41,10 @@ def _s(*groups) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _constraint_sources(articles: tuple[Ref, ...], boundaries: tuple[Ref, ...], conventions: tuple[Ref, ...]):
+    return _s(articles, boundaries, conventions[:1])
+
+
 def _p(t: TaskInputs, name: str) -> list[Piece]:
     p = t.piece(name)
     return [p] if p else []
@@ -51,7 +55,7 @@ def section_sources(t: TaskInputs) -> dict[str, tuple[str, ...]]:
     task = [t.task]
     return {
         "mission": _s(task),
-        "constraints": _s(t.articles, t.boundaries, t.conventions[:1]),
+        "constraints": _memo_all("constraints", (t.articles, t.boundaries, t.conventions), _constraint_sources),
         "architecture": _s(_p(t, "architecture"), t.components),
         "steps": _s(task) if t.criteria else (),
         "package": _s(_p(t, "technical_context"), _p(t, "file_order")) + (() if t.package_id else ()),
@@ -59,7 +63,7 @@ def section_sources(t: TaskInputs) -> dict[str, tuple[str, ...]]:
         "existing": _s(t.existing[:1]),
         "verification": _s(_p(t, "commands")),
         "files": _s(_p(t, "file_order"), t.components) if t.files else (),
-        "principles": _s(t.articles, t.tooling, t.tool_rules),
+        "principles": _memo_all("principles", (t.articles, t.tooling, t.tool_rules), _s),
     }
 
 
@@ -76,20 +80,26 @@ def section_sources(t: TaskInputs) -> dict[str, tuple[str, ...]]:
 # counts them with the templates' own wording).
 ITEM_WORDING = "no rule text; depends on; phase, scope, parallel; nothing in the spec; use, not; none; given, when, then, and, testing"
 
-_MEMO: dict[tuple[str, int], tuple[object, object]] = {}
+_MEMO: dict[tuple, tuple[object, object]] = {}
 _MEMO_MAX = 1 << 15
 
 
 def _memo(kind: str, obj, make):
-    """`make(obj)`, remembered while `obj` lives (keyed by identity, checked by `is`)."""
-    key = (kind, id(obj))
+    """`make(obj)`, remembered while `obj` lives (keyed by identity)."""
+    return _memo_all(kind, (obj,), make)
+
+
+def _memo_all(kind: str, objs: tuple, make):
+    """`make(*objs)`, remembered while the objects live (the memo keeps them, so
+    their ids stay theirs): values made from spec-wide pieces, once per build."""
+    key = (kind, *map(id, objs))
     hit = _MEMO.get(key)
-    if hit is not None and hit[0] is obj:
+    if hit is not None and hit[0] == objs:  # the same objects: compared by identity first
         return hit[1]
     if len(_MEMO) >= _MEMO_MAX:
         _MEMO.clear()
-    value = make(obj)
-    _MEMO[key] = (obj, value)
+    value = make(*objs)
+    _MEMO[key] = (objs, value)
     return value
 
 
@@ -111,8 +121,8 @@ def tool_rule_text(r: Ref) -> str:
     return f"{head}{use}{f'; NOT: {avoid}' if avoid else ''}{f' ({why})' if why else ''}"
 
 
-def _tool_line(r: Ref) -> str:
-    return f"- {tool_rule_text(r)}"
+def _tool_lines(rules: tuple[Ref, ...]) -> tuple[str, ...]:
+    return tuple([f"- {tool_rule_text(r)}" for r in rules])
 
 
 def _component_row(c: Ref) -> str:
@@ -122,7 +132,7 @@ def _component_row(c: Ref) -> str:
 def _scenario_lines(s: Ref) -> str:
     prio = s.get("priority")
     head = f"- `{test_name(s.id, s.title)}` — {s.id}{f' {s.title}' if s.title else ''}{f' ({prio})' if prio else ''}, {s.source}"
-    return "\n".join([head, *(f"  - {k}: {v}" for k, v in s.fields if k in ("given", "when", "then", "and", "testing"))])
+    return "\n".join([head, *[f"  - {k}: {v}" for k, v in s.fields if k in ("given", "when", "then", "and", "testing")]])
 
 
 def _existing_lines(rows: tuple[Ref, ...]) -> tuple[str, ...]:
@@ -157,7 +167,7 @@ def handoff_items(t: TaskInputs, sources: dict[str, tuple[str, ...]]) -> dict:
     items = {
         "places": where,
         "sections": tuple(
-            f"| {n}. {title} | {where[key] or 'nothing in the spec'} |" for n, (key, title) in enumerate(SECTIONS, 1)
+            [f"| {n}. {title} | {where[key] or 'nothing in the spec'} |" for n, (key, title) in enumerate(SECTIONS, 1)]
         ),
         "trace": {
             "scenarios": ", ".join([s.id for s in t.scenarios]) or "none",
@@ -166,18 +176,18 @@ def handoff_items(t: TaskInputs, sources: dict[str, tuple[str, ...]]) -> dict:
             "depends_on": ", ".join(t.depends_on) or "none",
         },
         "description": task.get("description"),
-        "mission": tuple(f"- {k.capitalize()}: {task.get(k)}" for k in ("phase", "scope", "parallel") if task.get(k)),
+        "mission": tuple([f"- {k.capitalize()}: {v}" for k in ("phase", "scope", "parallel") if (v := task.get(k))]),
         "articles": _memo("articles", t.articles, _article_lines),
         "boundaries": _memo("boundaries", t.boundaries, lambda bs: tuple(f"- {b.id}: {b.title} ({b.source})" for b in bs)),
         "conventions": _memo("conventions", t.conventions, lambda cs: tuple(f"- {c.title}" for c in cs)),
-        "components": tuple(_memo("component", c, _component_row) for c in t.components),
-        "criteria": tuple(f"{n}. {c}" for n, c in enumerate(t.criteria, 1)),
+        "components": tuple([_memo("component", c, _component_row) for c in t.components]),
+        "criteria": tuple([f"{n}. {c}" for n, c in enumerate(t.criteria, 1)]),
         "depends": tuple(f"- {c.title} depends on: {c.get('depends_on')}" for c in t.components if c.get("depends_on")),
-        "tests": tuple(_memo("scenario", s, _scenario_lines) for s in t.scenarios),
+        "tests": tuple([_memo("scenario", s, _scenario_lines) for s in t.scenarios]),
         "existing": _memo("existing", t.existing, _existing_lines) if t.existing else (),
-        "files": tuple(_file_line(f, t.components) for f in t.files),
+        "files": tuple([_file_line(f, t.components) for f in t.files]),
         "why": _memo("why", t.articles, _why_lines),
-        "tooling": tuple(_memo("tool", r, _tool_line) for r in t.tooling + t.tool_rules),
+        "tooling": _memo("tools", t.tooling, _tool_lines) + _memo("tools", t.tool_rules, _tool_lines),
         "piece": {name: t.piece(name) for name in PIECES},
     }
     return with_blocks(items, LISTS)

@@ -45,10 +45,12 @@ def _places(sources: tuple) -> str:
     groups: dict[str, list[str]] = {}
     for s in sources:
         doc, _, line = str(s).partition(":")
-        groups.setdefault(doc, [])
+        lines = groups.get(doc)
+        if lines is None:
+            lines = groups[doc] = []
         if line:
-            groups[doc].append(line)
-    return "; ".join(f"{d}:{', '.join(ls)}" if ls else d for d, ls in groups.items())
+            lines.append(line)
+    return "; ".join([f"{d}:{', '.join(ls)}" if ls else d for d, ls in groups.items()])
 
 
 def with_blocks(items: dict, names: tuple[str, ...]) -> dict:
@@ -91,20 +93,26 @@ def environment(overlay: str = ""):
 
 
 @lru_cache(maxsize=64)
-def _globals(template) -> dict:
-    """A template's globals as a plain dict, merged into each render's variables.
+def _loaded(env, name: str) -> tuple:
+    """(template, its globals as a plain dict) for `env.get_template(name)`.
 
-    `Template.render` merges them from a ChainMap on every call, which costs
-    more than the short templates' own work; the result is the same mapping.
+    With auto_reload off an environment gives the same template every time,
+    so it is looked up once here rather than through its cache per render.
+    `Template.render` merges the globals from a ChainMap on every call, which
+    costs more than the short templates' own work; the dict is the same mapping.
     """
-    return dict(template.globals)
+    template = env.get_template(name)
+    return template, dict(template.globals)
 
 
 def normalise(text: str) -> str:
     """LF, no trailing spaces, at most one blank line in a row, one final newline."""
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = "\n".join([line.rstrip() for line in text.split("\n")])
+    lines = text.split("\n")
+    stripped = list(map(str.rstrip, lines))
+    if stripped != lines:  # rstrip gives back the very line when there is nothing to strip: a cheap compare
+        text = "\n".join(stripped)
     while "\n\n\n" in text:  # str.replace, unlike a regex, skips ahead in C: runs of 3+ end as 2
         text = text.replace("\n\n\n", "\n\n")
     return text.strip("\n") + "\n"
@@ -115,7 +123,7 @@ def preload(overlay: str = "") -> None:
     (each would otherwise compile them again). A broken template is left for `render` to report."""
     for name in (HANDOFF, PROMPT, ANSWERS):
         try:
-            environment(overlay).get_template(name)
+            _loaded(environment(overlay), name)
         except Exception:
             pass
 
@@ -125,8 +133,8 @@ def render(name: str, overlay: str = "", **context) -> bytes:
     import jinja2
 
     try:
-        template = environment(overlay).get_template(name)
-        ctx = template.new_context({**_globals(template), **context}, shared=True)
+        template, globals_ = _loaded(environment(overlay), name)
+        ctx = template.new_context({**globals_, **context}, shared=True)
         return normalise(template.environment.concat(template.root_render_func(ctx))).encode("utf-8")
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(f"{exc.filename or exc.name}:{exc.lineno}: {exc.message}") from None

@@ -101,6 +101,49 @@ def dumps(doc: dict[str, Any]) -> bytes:
     return ("\n".join(lines).strip("\n") + "\n").encode("utf-8")
 
 
-def aot_block(key: str, row: dict[str, Any]) -> str:
-    """One `[[key]]` row as text without a final newline: `dumps({key: [row]})`, stripped."""
-    return "\n".join([f"[[{key}]]", *_split(row)[0]])
+def aot_row(key: str, names: tuple[str, ...], values: tuple) -> str:
+    """One `[[key]]` row (`names` → `values`) as text without a final newline:
+    `dumps({key: [dict(zip(names, values))]})`, stripped.
+
+    Rows of plain cells (strings, integers, arrays) fill one format per key
+    order, rather than being split into typed `key = value` lines one by one.
+    """
+    cells = _cells(values)
+    if cells is not None:
+        fmt = _ROW_FORMATS.get((key, names))
+        if fmt is None:
+            fmt = _ROW_FORMATS[key, names] = _row_format(key, names)
+        text = fmt.format(*cells)
+        if "\x7f" not in text:  # DEL, which TOML forbids raw, goes the long way
+            return text
+    return "\n".join([f"[[{key}]]", *_split(dict(zip(names, values)))[0]])
+
+
+_ROW_FORMATS: dict[tuple[str, tuple[str, ...]], str] = {}
+
+
+def _row_format(key: str, names: tuple[str, ...]) -> str:
+    def lit(s: str) -> str:
+        return s.replace("{", "{{").replace("}", "}}")
+
+    return "\n".join([f"[[{lit(key)}]]", *[f"{lit(k)} = {{}}" for k in names]])
+
+
+def _cells(values: tuple) -> list[str] | None:
+    """The values as TOML, or None when one is not a string, integer or array of scalars."""
+    try:
+        return list(map(_enc, values))  # the usual rows: strings only, one C pass
+    except TypeError:
+        pass
+    out = []
+    for v in values:
+        c = v.__class__
+        if c is str:
+            out.append(_enc(v))
+        elif c is int:
+            out.append(str(v))
+        elif (c is list or c is tuple) and not (v and v[0].__class__ is dict):
+            out.append(_array(v))
+        else:
+            return None
+    return out
