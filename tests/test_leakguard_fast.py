@@ -132,14 +132,6 @@ def test_shown_needles_do_not_depend_on_other_needles():
         assert lg._shown(index, "D8", text, counts) == want
 
 
-def test_word_counts_of_distinct_lines_count_every_word():
-    rnd = random.Random(17)
-    lines = ["a b", "A  b", "- x", "c\u2014d", "", "b b b", "\u212a \xdf", "x-1 |"]
-    for _ in range(500):
-        text = "\n".join(rnd.choice(lines) for _ in range(rnd.randint(0, 12)))
-        assert lg._word_counts(text) == Counter(lg._normalised(text).split())
-
-
 def _signature(g: Guard) -> tuple:
     def fields(n: Needle) -> tuple:
         return n.kind, n.words, n.source, n.text

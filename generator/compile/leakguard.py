@@ -337,16 +337,13 @@ def _needles(spec: ProductSpec) -> list[Needle]:
     name = d9.filename
     cands = _candidates(spec, d9.text)
     ws_of = _words_of([text for _, text, _, _ in cands])
-    vocab = set(chain.from_iterable(ws_of.values()))
-    # Reference words hold a digit: only words that are not all letters need the pattern.
-    refs = set(filter(_REF_WORD_RE.match, compress(vocab, map(not_, map(str.isalpha, vocab)))))
     # (kind, words) → the first needle with them.
     unique: dict[tuple, Needle] = {}
     for kind, text, line, minimum in cands:
         ws = ws_of[text]
         if len(ws) < minimum or (kind, ws) in unique:
             continue
-        if kind == "sentence" and len(ws) - sum(map(refs.__contains__, ws)) < MIN_WORDS - 1:
+        if kind == "sentence" and len(ws) - len(list(filter(_REF_WORD_RE.match, ws))) < MIN_WORDS - 1:
             continue  # a list of references, not a secret
         unique[(kind, ws)] = Needle(kind, ws, f"{name}:{line}", " ".join(text.split()))
     return list(unique.values())
@@ -402,16 +399,10 @@ def _words_of(texts: list[str]) -> dict[str, tuple[str, ...]]:
     """
     distinct = list(dict.fromkeys(texts))
     joined = "\n".join(distinct)
-    folded = _normalised(joined)
-    lines = folded.split("\n")
-    if joined.count("\n") != len(distinct) - 1 or len(lines) != len(distinct):
+    folded = _normalised(joined).split("\n")
+    if joined.count("\n") != len(distinct) - 1 or len(folded) != len(distinct):
         return {t: tuple(words(t)) for t in distinct}
-    split = list(map(str.split, lines))
-    if "-" in folded:  # drop lone dashes, from the texts holding one
-        dashes = {w for w in set(chain.from_iterable(split)) if not w.strip("-")}
-        for i in compress(count(), map(not_, map(dashes.isdisjoint, split))):
-            split[i] = [w for w in split[i] if w not in dashes]
-    return dict(zip(distinct, map(tuple, split)))
+    return {t: tuple(_split_words(f) if "-" in f else f.split()) for t, f in zip(distinct, folded)}
 
 
 @lru_cache(maxsize=1)
@@ -500,24 +491,9 @@ def guard_parts(spec: ProductSpec, codes: Iterable[str], cache: Mapping | None =
             key = ("words", code, d.digest)
             got = old.get(key)
             if got is None:
-                got = _word_counts(d.text)
+                got = Counter(_normalised(d.text).split())
         out[key] = got
     return out
-
-
-def _word_counts(text: str) -> Counter:
-    """How often each normalised word stands in `text`.
-
-    Long documents repeat many lines word for word, so each distinct line
-    is split and counted once, and the words of a repeated one are then
-    added for its other copies.
-    """
-    lines = Counter(_normalised(text).split("\n"))
-    counts = Counter(" ".join(lines).split())
-    for line, copies in compress(lines.items(), map((1).__lt__, lines.values())):
-        for w in line.split():
-            counts[w] += copies - 1
-    return counts
 
 
 def _d9_key(spec: ProductSpec) -> str:
