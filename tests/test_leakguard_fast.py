@@ -3,11 +3,14 @@ anchor ranks, per-document candidates) give what the plain definitions give."""
 
 from __future__ import annotations
 
+import pickle
 import random
 from collections import Counter
+from pathlib import Path
 
 from generator.compile import leakguard as lg
-from generator.compile.leakguard import Guard, Needle, merge_leaks, words
+from generator.compile.leakguard import Guard, Needle, build_guard, guard_parts, merge_leaks, words
+from generator.spec import load_spec
 
 VOCAB = ["a1", "a2", "b", "10", "01", "x-1", "-", "--", "caf\u00e9", "Z9", "q", "22", "k", "\u212a"]
 SEPS = [" ", "  ", "\n", "\r\n", "\r", "\x0b", "\x1c", "\x1f", " \u2014 ", "\u201c", "\u2019", ".", "`", "|", "\t",
@@ -117,12 +120,35 @@ def test_shown_needles_do_not_depend_on_other_needles():
                 made.setdefault(ws, Needle(rnd.choice(["sentence", "command", "title"]), ws, "D9:1", "x"))
         needles = list(made.values())
         text = "\n".join(" ".join(rnd.choice(VOCAB) for _ in range(rnd.randint(0, 8))) for _ in range(6))
-        vocab = frozenset(w for n in needles for w in n.words)
+        index = lg._by_rare_word(needles, Counter(w for n in needles for w in n.words))
+        counts = Counter(lg._normalised(text).split())
         ws = words(text)
         full = Guard(needles)
-        assert lg._shown(lg._by_rare_word(needles), vocab, "D2", text)[0] == frozenset(full.find(ws))
+        assert lg._shown(index, "D2", text, counts) == frozenset(full.find(ws))
         want = set()
         for line in text.splitlines():
             lws = words(lg._MARKER_RE.sub("", line))
             want.update(n for n in full.find(lws) if n.kind in ("command", "sentence") and len(lws) > len(n.words))
-        assert lg._shown(lg._by_rare_word(needles), vocab, "D8", text)[0] == want
+        assert lg._shown(index, "D8", text, counts) == want
+
+
+def _signature(g: Guard) -> tuple:
+    def fields(n: Needle) -> tuple:
+        return n.kind, n.words, n.source, n.text
+    return [fields(n) for n in g.needles], [(k, [(p, fields(n)) for p, n in v]) for k, v in g.anchors.items()]
+
+
+def test_guard_from_parts_made_in_other_processes_is_the_guard_built_directly(spec_copy: Path):
+    """Parts made one document at a time and pickled, as another process sends them back."""
+    sentences = [n.text for n in lg._needles(load_spec(spec_copy)) if n.kind == "sentence"]
+    with open(next(spec_copy.glob("D2_*.md")), "a", encoding="utf-8") as f:
+        f.write(f"\n{sentences[0]}\n")  # a design document shows it: not a secret
+    with open(next(spec_copy.glob("D8_*.md")), "a", encoding="utf-8") as f:
+        f.write(f"\nAs noted, {sentences[1]} (see above)\n")
+    spec = load_spec(spec_copy)
+    direct = build_guard(spec)
+    assert len(direct.needles) == len(lg._needles(spec)) - 2
+    cache: dict = {}
+    for code in ["D9", *(c for c in lg.DESIGN_DOCS + lg.BUILDER_DOCS if spec.documents[c].present)]:
+        cache.update(pickle.loads(pickle.dumps(guard_parts(spec, [code]))))
+    assert _signature(build_guard(spec, cache)) == _signature(direct)

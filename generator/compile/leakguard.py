@@ -16,10 +16,10 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from itertools import chain, compress, count, filterfalse
+from itertools import chain, compress, count, filterfalse, repeat
 from dataclasses import dataclass
 from functools import lru_cache
-from operator import attrgetter, not_
+from operator import add, attrgetter, not_
 
 from generator.errors import FactoryError
 from generator.model import ProductSpec
@@ -59,12 +59,12 @@ MIN_COMMAND = 2  # words in a command line
 
 def _normalised(text: str) -> str:
     """`text` case folded, with the punctuation `words` drops turned into spaces."""
-    text = text.casefold()
-    if not text.isascii():  # str.translate is fast only on ASCII: drop the wide punctuation first
+    if not text.isascii():  # lower and translate are fast only on ASCII: drop the wide punctuation first
         for c in _WIDE:
             if c in text:
                 text = text.replace(c, " ")
-    return text.translate(_PUNCT)
+    # No character folds to or from the wide punctuation, and ASCII folds as lower() does.
+    return (text.lower() if text.isascii() else text.casefold()).translate(_PUNCT)
 
 
 def words(text: str) -> list[str]:
@@ -177,8 +177,8 @@ def _ranks(freq: Counter, common: Mapping[str, int]) -> dict:
     With integer counts the triple is packed into one int of the same order,
     which compares faster; anything else keeps the triple.
     """
-    counts = {w: common.get(w, 0) for w in freq}
-    if not freq or not all(type(v) is int for v in counts.values()):
+    counts = dict(zip(freq, map(common.get, freq, repeat(0))))
+    if not freq or not set(map(type, counts.values())) <= {int}:
         return {w: (counts[w], c, -len(w)) for w, c in freq.items()}
     m = max(freq.values()) + 1
     span = max(map(len, freq)) + 1
@@ -188,10 +188,12 @@ def _ranks(freq: Counter, common: Mapping[str, int]) -> dict:
 class Guard:
     """The D9 needles of one spec, ready to scan outputs."""
 
-    def __init__(self, needles: list[Needle], common: Mapping[str, int] | None = None):
-        """`common` counts words in the text the outputs are made of: anchors avoid frequent ones."""
+    def __init__(self, needles: list[Needle], common: Mapping[str, int] | None = None, freq: Counter | None = None):
+        """`common` counts words in the text the outputs are made of: anchors avoid frequent ones.
+        `freq`, how many of `needles` hold each word, is counted here unless given."""
         self.needles = needles
-        freq = Counter(chain.from_iterable(n.words for n in needles))
+        if freq is None:
+            freq = Counter(chain.from_iterable(n.words for n in needles))
         common = common or {}
         rank = _ranks(freq, common)
         self.anchors: dict[str, list[tuple[int, Needle]]] = {}
@@ -209,8 +211,8 @@ class Guard:
             else:
                 hit.append((pos, n))
         self._keys = frozenset(self.anchors)
-        self._bkeys = frozenset(k.encode("utf-8") for k in self._keys)
-        self._masked = frozenset(k.translate(_MASK) for k in self._bkeys)
+        self._bkeys = frozenset(map(str.encode, self._keys))
+        self._masked = frozenset(map(bytes.translate, self._bkeys, repeat(_MASK)))
 
     def find(self, ws: list[str]) -> list[Needle]:
         """Needles that occur as a run of words in `ws`."""
@@ -355,6 +357,7 @@ def _candidates(spec: ProductSpec, text: str) -> list[tuple[str, str, int, int]]
     """
     out: list[tuple[str, str, int, int]] = []
     add = out.append
+    scripts: set[str] = set()
     for h in spec.holdouts.holdouts:
         line = h.source.line if h.source else 0
         add(("id", h.id, line, 1))
@@ -363,6 +366,9 @@ def _candidates(spec: ProductSpec, text: str) -> list[tuple[str, str, int, int]]
         if slug.count("-") >= 1:
             add(("slug", slug, line, 1))
         for step in h.steps:
+            if step.script in scripts:
+                continue  # its commands are candidates already
+            scripts.add(step.script)
             base = step.source.line if step.source else line
             for k, cmd in enumerate(step.script.splitlines()):
                 if cmd.strip() and not cmd.strip().startswith("#"):
@@ -425,66 +431,94 @@ def build_guard(spec: ProductSpec, cache: dict | None = None) -> Guard:
     is part of a longer line of their own; a whole D9 unit copied into them,
     or any holdout id, title or slug, is still a leak.
 
-    `cache` (a dict the caller keeps, as watch mode does) holds the needles
-    per D9 version and what each document shows per document version, so
+    `cache` (a dict the caller keeps, as watch mode does) holds the pieces
+    of `guard_parts` and what each document shows, per document version, so
     after an edit only the edited document is read again.
     """
     old = cache if cache is not None else {}
-    new: dict = {}
-    d9 = spec.documents.get("D9")
-    key9 = d9.digest if d9 and d9.present else ""
-    got = old.get(("needles", key9))
-    if got is None:
-        needles = _needles(spec)
-        got = (needles, _by_rare_word(needles), frozenset(chain.from_iterable(n.words for n in needles)))
-    new[("needles", key9)] = got
-    needles, index, vocab = got
+    new = guard_parts(spec, ("D9",), old)
+    key9 = _d9_key(spec)
+    needles, index, freq = new[("needles", key9)]
     if not needles:
         _keep(cache, new)
         return Guard([])
+    codes = [c for c in DESIGN_DOCS + BUILDER_DOCS if spec.documents.get(c) and spec.documents[c].present]
+    new.update(guard_parts(spec, codes, old))
     visible: set[Needle] = set()
     counts: list[Counter] = []
-    parts = []
-    for code in DESIGN_DOCS + BUILDER_DOCS:
-        d = spec.documents.get(code)
-        if not (d and d.present):
-            continue
-        key = ("doc", code, d.digest, key9)
-        part = old.get(key)
-        if part is None:
-            part = _shown(index, vocab, code, d.text)
-        new[key] = part
-        parts.append(key)
-        visible.update(part[0])
-        counts.append(part[1])
-    final_key = ("guard", key9, tuple(parts))
+    for code in codes:
+        d = spec.documents[code]
+        doc_words = new[("words", code, d.digest)]
+        key = ("shown", code, d.digest, key9)
+        shown = old.get(key)
+        if shown is None:
+            shown = _shown(index, code, d.text, doc_words)
+        new[key] = shown
+        visible.update(shown)
+        counts.append(doc_words)
+    final_key = ("guard", key9, tuple((c, spec.documents[c].digest) for c in codes))
     guard = old.get(final_key)
     if guard is None:
-        kept = [n for n in needles if n not in visible] if visible else list(needles)
-        guard = Guard(kept, _common(vocab, counts))
+        common = _common(freq, counts)
+        guard = Guard([n for n in needles if n not in visible], common) if visible else Guard(list(needles), common, freq)
     new[final_key] = guard
     _keep(cache, new)
     return guard
 
 
-def _common(vocab: frozenset, counts: list[Counter]) -> Counter:
-    """How often each word of `vocab` stands in the documents, plus 2**30 for template wording.
+def guard_parts(spec: ProductSpec, codes: Iterable[str], cache: Mapping | None = None) -> dict:
+    """The pieces `build_guard` reads, as cache entries: D9's needles (when
+    `codes` names D9) and the word counts of each other document named.
+
+    The needles depend on D9 alone and a document's counts on its text
+    alone, and both are plain data that pickles, so the pieces can be made
+    in other processes (say, each where its document was parsed): a cache
+    merged from them gives `build_guard` the guard it builds from scratch.
+    `codes` name documents the spec has; entries already in `cache` are reused.
+    """
+    old = cache if cache is not None else {}
+    out: dict = {}
+    for code in codes:
+        if code == "D9":
+            key = ("needles", _d9_key(spec))
+            got = old.get(key)
+            if got is None:
+                needles = _needles(spec)
+                freq = Counter(chain.from_iterable(n.words for n in needles))
+                got = (needles, _by_rare_word(needles, freq), freq)
+        else:
+            d = spec.documents[code]
+            key = ("words", code, d.digest)
+            got = old.get(key)
+            if got is None:
+                got = Counter(_normalised(d.text).split())
+        out[key] = got
+    return out
+
+
+def _d9_key(spec: ProductSpec) -> str:
+    d9 = spec.documents.get("D9")
+    return d9.digest if d9 and d9.present else ""
+
+
+def _common(freq: Counter, counts: list[Counter]) -> dict[str, int]:
+    """How often each needle word stands in the documents, plus 2**30 for template wording.
 
     Template wording is in every output: never an anchor if avoidable. Only
-    needle words need counting, since the anchor choice reads no others.
+    needle words are summed, since the anchor choice reads no others.
     """
-    common: Counter = Counter()
+    vocab = list(freq)
+    total = [0] * len(vocab)
     for c in counts:
-        for w in c.keys() & vocab:
-            common[w] += c[w]
-    for w in _template_words() & vocab:
+        total = list(map(add, total, map(c.get, vocab, repeat(0))))
+    common = dict(zip(vocab, total))
+    for w in _template_words().intersection(freq):
         common[w] += 1 << 30
     return common
 
 
-def _by_rare_word(needles: list[Needle]) -> dict[str, list[Needle]]:
+def _by_rare_word(needles: list[Needle], freq: Counter) -> dict[str, list[Needle]]:
     """Needles by their word found in the fewest needles (first on a tie), in needle order."""
-    freq = Counter(chain.from_iterable(n.words for n in needles))
     index: dict[str, list[Needle]] = {}
     for n in needles:
         w = min(n.words, key=freq.__getitem__)
@@ -498,31 +532,28 @@ def _keep(cache: dict | None, new: dict) -> None:
         cache.update(new)
 
 
-def _shown(index: dict[str, list[Needle]], vocab: frozenset, code: str, text: str) -> tuple[frozenset, Counter]:
-    """(needles one document shows builders anyway, how often it uses each needle word).
+def _shown(index: dict[str, list[Needle]], code: str, text: str, counts: Counter) -> frozenset:
+    """The needles one document shows builders anyway; `counts` are its words' counts.
 
     A needle can be shown only if every word of it is in the document, so
     the others are dropped at once, and the rest are anchored on the word
     this document uses least: the set found does not depend on the anchors.
-    Only needle words are counted, as nothing reads the others.
     """
-    folded = _normalised(text)
-    counts = Counter(filter(vocab.__contains__, folded.split()))
     design = code in DESIGN_DOCS
     has = counts.__contains__
-    cands = [n for w in index if w in counts for n in index[w]
+    cands = [n for w in index.keys() & counts.keys() for n in index[w]
              if (design or n.kind in ("command", "sentence")) and all(map(has, n.words))]
     if not cands:
-        return frozenset(), counts
+        return frozenset()
     probe = Guard(cands, counts)
     if design:
-        return frozenset(probe.find(_split_words(folded))), counts
+        return frozenset(probe.find(words(text)))
     visible: set[Needle] = set()
     lines = text.splitlines()
     # A line can show a needle only if one of its words is an anchor: test that line
     # by line on the normalised text (same line breaks, a superset of the words
     # `words` keeps), before normalising a line on its own.
-    quick_lines = folded.splitlines()
+    quick_lines = _normalised(text).splitlines()
     if len(quick_lines) != len(lines):
         quick_lines = lines  # cannot happen; never trade correctness for the shortcut
     keys = probe._keys
@@ -531,7 +562,7 @@ def _shown(index: dict[str, list[Needle]], vocab: frozenset, code: str, text: st
             continue
         lws = words(_MARKER_RE.sub("", line))
         visible.update(n for n in probe.find(lws) if len(lws) > len(n.words))
-    return frozenset(visible), counts
+    return frozenset(visible)
 
 
 def check(spec: ProductSpec, files: Mapping[str, bytes], guard: Guard | None = None) -> None:
