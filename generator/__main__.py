@@ -1,7 +1,5 @@
 """`python -m generator` runs the `factory` command line."""
 
-import sys
+from generator.cli import entry
 
-from generator.cli import main
-
-sys.exit(main())
+entry()

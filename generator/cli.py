@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
+import threading
 
 from generator import __version__
 from generator.errors import FactoryError
@@ -49,7 +51,32 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    return _run(parser, parser.parse_args(argv))
+
+
+def entry() -> None:
+    """The `factory` program: `main`, then exit.
+
+    A command marked ONE_SHOT (build, validate) has nothing left to do once
+    its output is flushed, so the process ends without tearing down what it
+    built: freeing a big spec object by object, and the collector's last pass
+    over it, costs a tenth of a second at 2,000 tasks. Anything with threads
+    still running, or another command, exits the ordinary way.
+    """
+    parser = build_parser()
+    args = parser.parse_args()
+    code = _run(parser, args)
+    if getattr(getattr(args, "_module", None), "ONE_SHOT", False) and threading.active_count() == 1:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except BrokenPipeError:
+            code = code or 1
+        os._exit(code)
+    sys.exit(code)
+
+
+def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if not getattr(args, "_module", None):
         parser.print_help(sys.stderr)
         return 2

@@ -6,6 +6,9 @@ import argparse
 from pathlib import Path
 
 
+ONE_SHOT = True  # see generator.cli.entry
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", help="factory.toml to read (default: ./factory.toml)")
     p.add_argument("--commit", action="store_true", help="commit the changed outputs to git")

@@ -11,6 +11,9 @@ import json
 import sys
 
 
+ONE_SHOT = True  # see generator.cli.entry
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--spec-dir", required=True, help="directory holding D1..D10")
     p.add_argument("--json", action="store_true", help="print the ValidationResult as JSON")
