@@ -39,8 +39,11 @@ def profile_cold_build(tasks: int, top: int = 25, keep: Path | None = None) -> l
     with tempfile.TemporaryDirectory(prefix="factory-prof-") as tmp:
         proj = make_project(Path(tmp) / "proj", tasks)
         prof = Path(tmp) / "build.prof"
-        r = subprocess.run([sys.executable, "-m", "cProfile", "-o", str(prof), "-m", "generator", "build",
-                            "--config", str(proj.config)], env=bench_env(), capture_output=True, text=True)
+        # `main`, not `python -m generator`: the program's own exit would skip writing the profile
+        code = ("import cProfile, sys; from generator.cli import main; "
+                "sys.exit(cProfile.run('main(sys.argv[1:])', sys.argv.pop(1)) or 0)")
+        r = subprocess.run([sys.executable, "-c", code, str(prof), "build", "--config", str(proj.config)],
+                           env=bench_env(), capture_output=True, text=True)
         if r.returncode != 0:
             raise RuntimeError(f"profiled build failed ({r.returncode}): {r.stderr.strip()[-400:]}")
         if keep:
