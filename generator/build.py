@@ -197,10 +197,15 @@ def _compile(spec: ProductSpec, options, make_guard, spec_dir: Path | None = Non
     preload(options.templates)  # once here rather than in every worker
     workers = parallel.worker_count() if len(spec.tasks) >= PARALLEL_MIN_TASKS else 1
 
+    refused = False  # once this process has seen the spec fail validation, it compiles no more
+
     def work(job: tuple[int, int, bool] | None):
+        nonlocal refused
         if job is None:
-            return _validate(spec)
-        if failure is not None:
+            verdict = _validate(spec)
+            refused = not verdict.ok
+            return verdict
+        if failure is not None or refused:
             return failure
         start, stop, shared = job
         try:

@@ -195,3 +195,18 @@ def test_a_failed_build_leaves_nothing_staged(big_spec, tmp_path, monkeypatch):
         _build(root)
     assert not (root / "handoffs").exists()
     assert _leftovers(tmp_path) == []
+
+
+def test_one_process_compiles_nothing_once_the_spec_failed_validation(tmp_path, monkeypatch):
+    import generator.compile.core as core
+
+    d = tmp_path / "spec"
+    generate_spec(d, tasks=PARALLEL_MIN_TASKS + 6, scenarios_per_task=2, style="full", seed=3,
+                  defects=["dangling_dependency"])
+    compiled: list[int] = []
+    real = core.compile_tasks
+    monkeypatch.setattr(core, "compile_tasks", lambda *a: (compiled.append(1), real(*a))[1])
+    monkeypatch.setenv(parallel.ENV_WORKERS, "1")
+    with pytest.raises(Exception, match="validation FAIL"):
+        load_checked(d, CompileOptions(source_label="spec"))
+    assert compiled == []
