@@ -203,20 +203,29 @@ def new_stage(out_dir: Path) -> Path | None:
     anchor = out_dir.absolute().parent
     while not anchor.is_dir() and anchor != anchor.parent:  # made only when the tree is written
         anchor = anchor.parent
-    return Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=anchor))
+    try:
+        return Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=anchor))
+    except OSError as exc:
+        raise OutputError(f"{out_dir}: cannot write outputs, nothing changed: {exc}") from None
 
 
 def _stage_beside(out_dir: Path) -> Path:
     parent = out_dir.absolute().parent
-    parent.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=parent))
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=parent))
+    except OSError as exc:
+        raise OutputError(f"{out_dir}: cannot write outputs, nothing changed: {exc}") from None
 
 
 def stage_files(stage: Path, files: Mapping[str, bytes]) -> None:
     """Write `files` into a staging directory from `new_stage` (any process may)."""
     for rel in files:
         _check_rel(rel)
-    _write_files(stage / "new", list(files), files)
+    try:
+        _write_files(stage / "new", list(files), files)
+    except OSError as exc:
+        raise OutputError(f"{stage.parent}: cannot write outputs, nothing changed: {exc}") from None
 
 
 def write_tree(

@@ -210,3 +210,20 @@ def test_one_process_compiles_nothing_once_the_spec_failed_validation(tmp_path, 
     with pytest.raises(Exception, match="validation FAIL"):
         load_checked(d, CompileOptions(source_label="spec"))
     assert compiled == []
+
+
+def test_a_failed_staging_write_is_reported_as_an_output_error(big_spec, tmp_path, monkeypatch):
+    import errno
+
+    import generator.output as output
+
+    def full(*_):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    root = _project(tmp_path / "p", big_spec)
+    monkeypatch.setattr(output, "_write_files", full)
+    monkeypatch.setenv(parallel.ENV_WORKERS, "1")
+    with pytest.raises(output.OutputError, match="cannot write outputs, nothing changed"):
+        _build(root)
+    assert not (root / "handoffs").exists()
+    assert _leftovers(tmp_path) == []
