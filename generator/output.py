@@ -203,17 +203,17 @@ def new_stage(out_dir: Path) -> Path | None:
     anchor = out_dir.absolute().parent
     while not anchor.is_dir() and anchor != anchor.parent:  # made only when the tree is written
         anchor = anchor.parent
-    try:
-        return Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=anchor))
-    except OSError as exc:
-        raise OutputError(f"{out_dir}: cannot write outputs, nothing changed: {exc}") from None
+    return _make_stage(out_dir, anchor)
 
 
 def _stage_beside(out_dir: Path) -> Path:
-    parent = out_dir.absolute().parent
+    return _make_stage(out_dir, out_dir.absolute().parent)
+
+
+def _make_stage(out_dir: Path, where: Path) -> Path:
     try:
-        parent.mkdir(parents=True, exist_ok=True)
-        return Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=parent))
+        where.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=where))
     except OSError as exc:
         raise OutputError(f"{out_dir}: cannot write outputs, nothing changed: {exc}") from None
 
