@@ -28,7 +28,7 @@ from generator.config import Config
 from generator.errors import SpecError
 from generator.gcpause import paused_gc
 from generator.model import BUILDER_VISIBLE_DOCS, DOCUMENTS, Document, ProductSpec
-from generator.output import MANIFEST, WriteReport, file_stats, new_stage, stage_files, write_tree
+from generator.output import MANIFEST, WriteReport, file_stats, new_stage, place_staged, stage_files, write_tree
 
 __all__ = [
     "SpecBuild",
@@ -92,7 +92,7 @@ def load_valid(spec_dir: Path) -> ProductSpec:
     return spec
 
 
-def load_checked(spec_dir: Path, options, stage: Path | None = None) -> tuple[ProductSpec, dict[str, bytes]]:
+def load_checked(spec_dir: Path, options, stage: Path | None = None) -> tuple[ProductSpec, dict]:
     """Load, validate, compile and leak-check one spec: the bytes returned are safe to write.
 
     `load_valid` then `compile_checked`, with the steps overlapped on a big
@@ -100,8 +100,12 @@ def load_checked(spec_dir: Path, options, stage: Path | None = None) -> tuple[Pr
     parses D9 while the other documents are parsed (`_guard_parts`), and
     validation is one more job among the compile jobs. An invalid spec is
     refused with its validation problems; whatever else fails on it (the
-    guard, the compile) is not reported in their place. Given a `stage`
-    (`output.new_stage`), the files are also written there as they are made.
+    guard, the compile) is not reported in their place.
+
+    Given a `stage` (`output.new_stage`), the files are written there as
+    they are made, and the mapping returned gives each one's (size,
+    mtime_ns) there instead of its bytes: what `output.place_staged` and
+    the build stamp need, without sending the bytes between processes.
     """
     from generator.spec.loader import load_spec_following
 
@@ -109,9 +113,7 @@ def load_checked(spec_dir: Path, options, stage: Path | None = None) -> tuple[Pr
     if len(spec.tasks) < PARALLEL_MIN_TASKS:
         _refuse_invalid(spec_dir, _validate(spec))
         files = compile_checked(spec, options)
-        if stage is not None:
-            stage_files(stage, files)
-        return spec, files
+        return spec, files if stage is None else stage_files(stage, files)
     return spec, _compile(spec, options, lambda: _built_guard(spec, extras.get("D9")), spec_dir, stage)
 
 
@@ -177,7 +179,8 @@ def _compile(spec: ProductSpec, options, make_guard, spec_dir: Path | None = Non
              stage: Path | None = None) -> dict[str, bytes]:
     """`compile_checked`, with `make_guard()` for the guard; given `spec_dir`, the
     spec is validated too, as one more job, and refused when invalid; given a
-    `stage`, each job writes its files there."""
+    `stage`, each job writes its files there, and gives their stats rather
+    than their bytes (`load_checked`)."""
     from generator import parallel
     from generator.compile.core import check_ids, compile_tasks, forget_shared_items
     from generator.compile.inputs import SpecIndex
@@ -211,8 +214,8 @@ def _compile(spec: ProductSpec, options, make_guard, spec_dir: Path | None = Non
         try:
             out = compile_tasks(spec, options, ix, spec.tasks[start:stop], shared)
             found = guard.scan(out)
-            if stage is not None and not found:
-                stage_files(stage, out)
+            if stage is not None:
+                return ({} if found else stage_files(stage, out)), found
             return out, found
         except Exception as exc:
             if not checking:
@@ -242,17 +245,25 @@ def _compile(spec: ProductSpec, options, make_guard, spec_dir: Path | None = Non
 
 # Tasks below which one process is faster than forking another.
 PARALLEL_MIN_TASKS = 64
-# Jobs per process: enough for the shared queue to even out the processes' ends.
-JOBS_PER_PROCESS = 8
+# Each job takes this share of the tasks still unassigned, per process, and at least
+# MIN_JOB_TASKS: large jobs first, small ones last, so the processes finish together.
+JOB_SHARE = 4
+MIN_JOB_TASKS = 16
 
 
 def _jobs(tasks: int, workers: int) -> list[tuple[int, int, bool]]:
-    """(start, stop, spec-wide outputs too): the spec-wide job first, then runs of tasks."""
+    """(start, stop, spec-wide outputs too): the spec-wide job first, then runs of tasks
+    of decreasing length (guided scheduling: whichever process is free takes the next
+    one, and the last ones are short, so no process is left with a long job at the end)."""
     if workers < 2:
         return [(0, tasks, True)]
-    n = min(tasks, workers * JOBS_PER_PROCESS)
-    bounds = [tasks * k // n for k in range(n + 1)]
-    return [(0, 0, True)] + [(bounds[k], bounds[k + 1], False) for k in range(n)]
+    jobs = [(0, 0, True)]
+    start = 0
+    while start < tasks:
+        stop = min(tasks, start + max(MIN_JOB_TASKS, -(-(tasks - start) // (workers * JOB_SHARE))))
+        jobs.append((start, stop, False))
+        start = stop
+    return jobs
 
 
 # --- the no-op fast path -------------------------------------------------------------
@@ -309,12 +320,13 @@ def _stamp_path(config: Config, out_dir: Path) -> Path:
     return config.root / CACHE_DIR / f"build-{out_dir.name}-{key}.json"
 
 
-def _write_stamp(config: Config, out_dir: Path, fingerprint: str, files) -> None:
-    """Record the fingerprint and the outputs' stats; failing to is never an error (the next build is just slower)."""
-    rels = [*files, MANIFEST]
-    stamp = {"version": STAMP_VERSION, "fingerprint": fingerprint, "outputs": file_stats(out_dir, rels)}
-    if len(stamp["outputs"]) != len(rels):
-        return
+def _write_stamp(config: Config, out_dir: Path, fingerprint: str, files, stats: dict[str, tuple[int, int]]) -> None:
+    """Record the fingerprint and the outputs' stats (`stats`, taken as each was written or
+    checked, plus the manifest's); failing to is never an error (the next build is just slower)."""
+    manifest = file_stats(out_dir, [MANIFEST])
+    if not manifest or len(stats) != len(files) or not all(rel in stats for rel in files):
+        return  # a stamp that missed an output could vouch for a tree without it
+    stamp = {"version": STAMP_VERSION, "fingerprint": fingerprint, "outputs": {**stats, **manifest}}
     path = _stamp_path(config, out_dir)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -409,9 +421,13 @@ def _compile_then_write(config: Config, adversarial: str | None, stages: list[Pa
             builds.append(SpecBuild(name, spec_dir, out_dir, WriteReport((), (), tuple(current), out_dir), digest))
             continue
         _forget_stamp(config, out_dir)
-        report = write_tree(out_dir, files, MANIFEST, staged=stage)
+        if stage is None:
+            report = write_tree(out_dir, files, MANIFEST)
+        else:  # `files` holds the stats of the staged files; should the tree have been written
+            # otherwise (made meanwhile), those stats will not match and the next build is a full one
+            report = place_staged(out_dir, stage, files, MANIFEST)
         if fp is not None:
-            _write_stamp(config, out_dir, fp, files)
+            _write_stamp(config, out_dir, fp, files, files if stage is not None else file_stats(out_dir, files))
         builds.append(SpecBuild(name, spec_dir, out_dir, report, digest))
     return builds
 

@@ -177,13 +177,25 @@ def _table_line(text: str, table: str) -> int:
     return 1
 
 
+def _parse_toml(text: str) -> dict:
+    """The TOML document as plain values. The standard library's reader (quick to
+    import, on every command's path) reads valid files; what it refuses is read by
+    tomlkit, whose messages say where the file is wrong."""
+    import tomllib
+
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        import tomlkit
+
+        return tomlkit.parse(text).unwrap()
+
+
 def load_config(start: Path | None = None, path: Path | None = None) -> Config:
     """Read `factory.toml` from `path`, or from `start` (default: cwd).
 
     Missing file: defaults, rooted at `start`.
     """
-    import tomlkit
-
     root = (start or Path.cwd()).resolve()
     cfg_path = path or root / CONFIG_NAME
     cfg = Config(root=cfg_path.parent.resolve() if path else root)
@@ -198,7 +210,7 @@ def load_config(start: Path | None = None, path: Path | None = None) -> Config:
     except OSError as exc:
         raise UsageError(f"{cfg_path}: cannot read: {exc.strerror or exc}") from None
     try:
-        doc = tomlkit.parse(text).unwrap()
+        doc = _parse_toml(text)
     except Exception as exc:  # tomlkit raises its own ParseError subclasses
         line = getattr(exc, "line", 0)
         msg = re.sub(r" at line \d+ col \d+$", "", str(exc))

@@ -145,16 +145,29 @@ def _staged(stage: Path, rels: list[str], wanted: Mapping[str, bytes]) -> None:
 PARALLEL_MIN_FILES = 1000
 
 
-def _write_files(stage: Path, rels: list[str], wanted: Mapping[str, bytes]) -> None:
-    """Write `rels` under `stage`, making each directory once (no fsync: renames order the writes)."""
+def _write_files(stage: Path, rels: list[str], wanted: Mapping[str, bytes]) -> dict[str, tuple[int, int]]:
+    """Write `rels` under `stage`, making each directory once (no fsync: renames order the
+    writes); each file's (size, mtime_ns) as written. Plain descriptors, not file objects:
+    thousands of small files, each written whole."""
     made: set[str] = set()
+    root = os.fspath(stage)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    stats: dict[str, tuple[int, int]] = {}
     for rel in rels:
         parent = rel.rpartition("/")[0]
         if parent not in made:
-            os.makedirs(os.path.join(stage, parent), exist_ok=True)
+            os.makedirs(os.path.join(root, parent), exist_ok=True)
             made.add(parent)
-        with open(os.path.join(stage, rel), "wb") as fh:
-            fh.write(wanted[rel])
+        fd = os.open(os.path.join(root, rel), flags, 0o666)
+        try:
+            view = memoryview(wanted[rel])
+            while view:
+                view = view[os.write(fd, view):]
+            st = os.fstat(fd)
+        finally:
+            os.close(fd)
+        stats[rel] = (st.st_size, st.st_mtime_ns)
+    return stats
 
 
 def _differs(out_dir: Path, rel: str, data: bytes, known: dict | None) -> bool:
@@ -195,8 +208,8 @@ def new_stage(out_dir: Path) -> Path | None:
     """A staging directory for the first build of `out_dir` (None once it exists).
 
     Files can be put in it while the others are still being made
-    (`stage_files`); `write_tree(..., staged=...)` then moves the whole tree
-    in with one rename. The caller removes it if that never happens.
+    (`stage_files`); `place_staged` then moves the whole tree in with one
+    rename. The caller removes it if that never happens.
     """
     if out_dir.exists():
         return None
@@ -218,27 +231,51 @@ def _make_stage(out_dir: Path, where: Path) -> Path:
         raise OutputError(f"{out_dir}: cannot write outputs, nothing changed: {exc}") from None
 
 
-def stage_files(stage: Path, files: Mapping[str, bytes]) -> None:
-    """Write `files` into a staging directory from `new_stage` (any process may)."""
+def stage_files(stage: Path, files: Mapping[str, bytes]) -> dict[str, tuple[int, int]]:
+    """Write `files` into a staging directory from `new_stage` (any process may); each
+    file's (size, mtime_ns) there, which the rename into place keeps."""
     for rel in files:
         _check_rel(rel)
     try:
-        _write_files(stage / "new", list(files), files)
+        return _write_files(stage / "new", list(files), files)
     except OSError as exc:
         raise OutputError(f"{stage.parent}: cannot write outputs, nothing changed: {exc}") from None
 
 
+def place_staged(out_dir: Path | str, stage: Path, rels, manifest: str = MANIFEST) -> WriteReport:
+    """Make a first build's staged tree (`stage_files`, holding every file of `rels`) the
+    output: the manifest is added and the tree moved in with one rename. Should `out_dir`
+    have appeared meanwhile, the staged files are written into it as `write_tree` writes.
+    The stage is used up either way."""
+    out_dir = Path(out_dir)
+    rels = sorted(rels)
+    for rel in rels:
+        _check_rel(rel)
+    if manifest in rels:
+        raise OutputError(f"{manifest} is reserved for the output manifest")
+    try:
+        if out_dir.exists():
+            files = {rel: (stage / "new" / rel).read_bytes() for rel in rels}
+        else:
+            (stage / "new" / manifest).write_bytes("".join(f"{rel}\n" for rel in rels).encode("utf-8"))
+            out_dir.parent.mkdir(parents=True, exist_ok=True)
+            _place(stage / "new", out_dir)
+            return WriteReport(tuple(sorted([*rels, manifest])), (), (), out_dir)
+    except OSError as exc:
+        raise OutputError(f"{out_dir}: cannot write outputs, nothing changed: {exc}") from None
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    return write_tree(out_dir, files, manifest)
+
+
 def write_tree(
     out_dir: Path | str, files: Mapping[str, bytes], manifest: str = MANIFEST, known: dict | None = None,
-    staged: Path | None = None,
 ) -> WriteReport:
     """Make `out_dir` hold exactly `files` (plus any files the tool does not own).
 
     `known` is an optional dict the caller keeps between calls (watch mode):
     it lets unchanged files be confirmed by a stat instead of a read, and is
-    updated with what this call wrote or confirmed. `staged` is a directory
-    from `new_stage` that already holds every file of `files`; it is used
-    (and removed) here.
+    updated with what this call wrote or confirmed.
     """
     out_dir = Path(out_dir)
     for rel in files:
@@ -257,13 +294,11 @@ def write_tree(
     removals = sorted(rel for rel in owned - set(wanted) if (out_dir / rel).is_file())
     unchanged = tuple(sorted(set(wanted) - set(changes)))
     if not changes and not removals:
-        if staged is not None:
-            shutil.rmtree(staged, ignore_errors=True)
         _remember(known, out_dir, wanted, ())
         return WriteReport((), (), unchanged, out_dir)
-    stage = staged if staged is not None else _stage_beside(out_dir)
+    stage = _stage_beside(out_dir)
     try:
-        _staged(stage / "new", [manifest] if fresh and staged is not None else changes, wanted)
+        _staged(stage / "new", changes, wanted)
         if fresh:  # nothing to keep: the staged tree becomes the output in one rename
             out_dir.parent.mkdir(parents=True, exist_ok=True)
             _place(stage / "new", out_dir)

@@ -326,3 +326,22 @@ def test_status_and_approve_read_the_named_config(finished_run, tmp_path: Path, 
     assert rc == 0 and f"run {run}: FINISHED" in out, err
     rc, out, _ = cli(["approve", run, "T-001", "--config", str(proj / "factory.toml")], elsewhere, capsys)
     assert rc == 0 and "already approved" in out
+
+
+CONFIG_TEXTS = [
+    (Path(__file__).resolve().parent.parent / "factory.toml").read_text(encoding="utf-8"),
+    '[project]\nspecs = ["a", "b/c"]  # two\nhandoffs = """multi\nline"""\n',
+    "[dispatch]\njobs = 0x10\ntimeout = 1_000\nretries = +2\nratio = 6.5e-1\nwhen = 1979-05-27T07:32:00Z\n",
+    "[prompt]\nadversarial = 'lit\\eral'\n[holdout]\nstep_timeout = 30\nenv = { a = \"\\u00e9\", b = [1, [2, 3]] }\n",
+    "a.b.c = true\n[[x]]\ny = 1\n[[x]]\ny = 2\n",
+    "",
+]
+
+
+@pytest.mark.parametrize("text", CONFIG_TEXTS)
+def test_config_is_read_as_tomlkit_reads_it(text: str):
+    import tomlkit
+
+    from generator.config import _parse_toml
+
+    assert _parse_toml(text) == tomlkit.parse(text).unwrap()
