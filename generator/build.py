@@ -109,12 +109,23 @@ def load_checked(spec_dir: Path, options, stage: Path | None = None) -> tuple[Pr
     """
     from generator.spec.loader import load_spec_following
 
-    spec, extras = load_spec_following(spec_dir, {"D9": _guard_parts})
+    spec, extras = load_spec_following(spec_dir, {"D9": _guard_parts}, lambda: _ready_to_compile(options))
     if len(spec.tasks) < PARALLEL_MIN_TASKS:
         _refuse_invalid(spec_dir, _validate(spec))
         files = compile_checked(spec, options)
         return spec, files if stage is None else stage_files(stage, files)
     return spec, _compile(spec, options, lambda: _built_guard(spec, extras.get("D9")), spec_dir, stage)
+
+
+def _ready_to_compile(options) -> None:
+    """Import the compile and validation code and compile the templates: done while
+    another process parses, rather than after, when only this one would work."""
+    import generator.compile.core  # noqa: F401
+    import generator.compile.leakguard  # noqa: F401
+    import generator.validate  # noqa: F401
+    from generator.compile.templating import preload
+
+    preload(options.templates)
 
 
 def _validate(spec: ProductSpec):

@@ -48,13 +48,18 @@ def can_fork() -> bool:
     return hasattr(os, "fork") and threading.active_count() == 1
 
 
-def run(jobs: Sequence[Any], fn: Callable[[Any], Any], processes: int, own: Sequence[int] = ()) -> list[Any]:
+def run(jobs: Sequence[Any], fn: Callable[[Any], Any], processes: int, own: Sequence[int] = (),
+        meanwhile: Callable[[], None] | None = None) -> list[Any]:
     """`[fn(j) for j in jobs]` (in some order), spread over up to `processes` processes.
 
     The jobs at indices `own` are run by this process, first: their results
-    are the large ones, not worth pickling and sending back.
+    are the large ones, not worth pickling and sending back. `meanwhile()`
+    is run by this process once the workers have started, before any job:
+    work of its own that need not wait for the results.
     """
     if processes < 2 or len(jobs) < 2 or len(jobs) > MAX_JOBS or not can_fork():
+        if meanwhile is not None:
+            meanwhile()
         return [fn(j) for j in jobs]
     q_read, q_write = os.pipe()
     os.write(q_write, bytes(k for k in range(len(jobs)) if k not in own))
@@ -69,6 +74,8 @@ def run(jobs: Sequence[Any], fn: Callable[[Any], Any], processes: int, own: Sequ
         os.close(q_write)
     done: dict[int, Any] = {}
     try:
+        if meanwhile is not None:
+            meanwhile()
         for k in own:
             done[k] = fn(jobs[k])
         _work(q_read, jobs, fn, done)

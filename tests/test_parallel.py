@@ -37,6 +37,29 @@ def test_jobs_kept_by_the_caller_run_in_the_caller():
     assert len(pids) == 6 and set(pids) - {os.getpid()}  # the others were shared with a worker
 
 
+def test_meanwhile_runs_in_the_caller_while_the_workers_work(tmp_path):
+    mark = tmp_path / "a worker has started"
+    seen: list[tuple[int, bool]] = []
+
+    def job(k):
+        if os.getpid() != caller:
+            mark.touch()
+        return k
+
+    def meanwhile():  # waits for a job run elsewhere: only possible once the workers have started
+        deadline = time.monotonic() + 20
+        while not mark.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        seen.append((os.getpid(), mark.exists()))
+
+    caller = os.getpid()
+    assert parallel.run(list(range(8)), job, 2, meanwhile=meanwhile) == list(range(8))
+    assert seen == [(caller, True)]
+    order: list[str] = []
+    assert parallel.run([1], lambda k: order.append("job") or k, 2, meanwhile=lambda: order.append("meanwhile")) == [1]
+    assert order == ["meanwhile", "job"]  # one job: no worker, still run first
+
+
 def test_worker_count_follows_the_environment(monkeypatch):
     monkeypatch.setenv(parallel.ENV_WORKERS, "1")
     assert worker_count() == 1

@@ -91,16 +91,19 @@ def load_spec(spec_dir: str | os.PathLike, *, cache: Cache | None = None) -> Pro
     return _load(Path(spec_dir), cache, {})[0]
 
 
-def load_spec_following(spec_dir: str | os.PathLike, follow: Follow) -> tuple[ProductSpec, dict[str, Any]]:
+def load_spec_following(spec_dir: str | os.PathLike, follow: Follow,
+                        meanwhile: Callable[[], None] | None = None) -> tuple[ProductSpec, dict[str, Any]]:
     """`load_spec`, plus `follow[code](result, documents)` for each document parsed
     here, run by the process that parsed it: work that needs one document's result
     (and the raw bytes of the others) overlaps with the parsing of the rest.
     A follow-up that raises or returns None, or whose document was not parsed,
-    has no entry."""
-    return _load(Path(spec_dir), None, follow)
+    has no entry. `meanwhile()`, if given, is run by this process while other
+    processes parse (`parallel.run`); what it raises is not caught."""
+    return _load(Path(spec_dir), None, follow, meanwhile)
 
 
-def _load(spec_dir: Path, cache: Cache | None, follow: Follow) -> tuple[ProductSpec, dict[str, Any]]:
+def _load(spec_dir: Path, cache: Cache | None, follow: Follow,
+          meanwhile: Callable[[], None] | None = None) -> tuple[ProductSpec, dict[str, Any]]:
     _check_dir(spec_dir)
     name = spec_dir.resolve().name or spec_dir.name
     spec = ProductSpec(spec_dir=spec_dir, name=name)
@@ -121,7 +124,7 @@ def _load(spec_dir: Path, cache: Cache | None, follow: Follow) -> tuple[ProductS
             else:
                 results[code] = res
         extras: dict[str, Any] = {}
-        for code, res, index, extra in parse_many(todo, cache, follow):
+        for code, res, index, extra in parse_many(todo, cache, follow, meanwhile):
             results[code] = res
             if extra is not None:
                 extras[code] = extra
@@ -136,8 +139,8 @@ def _load(spec_dir: Path, cache: Cache | None, follow: Follow) -> tuple[ProductS
     return spec, extras
 
 
-def parse_many(todo: list[tuple[str, str, bytes]], cache: Cache | None,
-               follow: Follow | None = None) -> list[tuple[str, DocResult, ChunkIndex | None, Any]]:
+def parse_many(todo: list[tuple[str, str, bytes]], cache: Cache | None, follow: Follow | None = None,
+               meanwhile: Callable[[], None] | None = None) -> list[tuple[str, DocResult, ChunkIndex | None, Any]]:
     """Parse documents, in worker processes when there is enough fresh work to share.
 
     Each result comes with its follow-up's (None when there is none). Documents
@@ -160,6 +163,8 @@ def parse_many(todo: list[tuple[str, str, bytes]], cache: Cache | None,
     fresh = [t for t in todo if prev.get(t[0]) is None]
     groups = _groups(fresh)
     if len(groups) < 2:
+        if meanwhile is not None:
+            meanwhile()
         return [then(_parse_one(t, prev.get(t[0]), cache is not None, cache.get(f"result:{t[0]}") if cache else None))
                 for t in todo]
     want = cache is not None
@@ -167,7 +172,7 @@ def parse_many(todo: list[tuple[str, str, bytes]], cache: Cache | None,
     queue = sorted(fresh, key=lambda t: (t[0] not in follow, -len(t[2]), t[0]))
     warm()
     own = [k for k, t in enumerate(queue) if t[0] in follow]
-    out += parallel.run(queue, lambda t: then(_parse_one(t, None, want)), len(groups), own)
+    out += parallel.run(queue, lambda t: then(_parse_one(t, None, want)), len(groups), own, meanwhile)
     order = list(DOCUMENTS)
     return sorted(out, key=lambda r: order.index(r[0]))
 
