@@ -42,6 +42,8 @@ class WriteReport:
 
 
 def _check_rel(rel: str) -> None:
+    if rel and "\\" not in rel and rel[0] != "/" and all(part not in ("", ".", "..") for part in rel.split("/")):
+        return  # plainly inside: the usual case, decided without building a path
     p = PurePosixPath(rel)
     if not rel or "\\" in rel or p.is_absolute() or ".." in p.parts or rel != p.as_posix():
         raise OutputError(f"refusing to write outside the output directory: {rel!r}")

@@ -139,3 +139,25 @@ def test_a_write_failing_in_a_worker_changes_nothing(tmp_path, monkeypatch):
         write_tree(out, bad)
     assert snapshot(out) == before
     assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no staging left behind
+
+
+def test_paths_are_refused_exactly_as_the_path_based_check_refuses_them():
+    import itertools
+    from pathlib import PurePosixPath
+
+    from generator.output import OutputError, _check_rel
+
+    def refused_by_paths(rel: str) -> bool:
+        p = PurePosixPath(rel)
+        return not rel or "\\" in rel or p.is_absolute() or ".." in p.parts or rel != p.as_posix()
+
+    pieces = ["a", "T-001", ".", "..", "/", "\\", "b.md", " "]
+    for n in range(5):
+        for combo in itertools.product(pieces, repeat=n):
+            rel = "".join(combo)
+            try:
+                _check_rel(rel)
+                refused = False
+            except OutputError:
+                refused = True
+            assert refused == refused_by_paths(rel), rel
