@@ -11,8 +11,9 @@ each process takes the next job as soon as it is free (the cost of a job is
 not known in advance: the same number of bytes can cost twice as much in one
 document as in another). A worker pickles each result as soon as it has it
 into a scratch file (in memory where the system allows), so pickling is part
-of the work the queue balances rather than a tail after it; the caller reads
-the file once the worker has exited. The calling process works through the
+of the work the queue balances rather than a tail after it; once out of work
+itself, the caller reads each result the moment it is complete, while the
+worker finishes its last job, and keeps them only if the worker exits cleanly. The calling process works through the
 queue too, and runs itself whatever a worker did not deliver (no fork to be
 had, a worker that failed), so the results are always complete.
 """
@@ -23,6 +24,7 @@ import os
 import pickle
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import Any, BinaryIO
 
@@ -106,7 +108,10 @@ def _start(q_read: int, q_write: int, jobs: Sequence[Any], fn: Callable[[Any], A
             b = os.read(q_read, 1)
             if not b:
                 return
-            pickle.dump((b[0], fn(jobs[b[0]])), out, protocol=5)
+            data = pickle.dumps((b[0], fn(jobs[b[0]])), protocol=5)
+            out.write(len(data).to_bytes(_HEADER, "little"))
+            out.write(data)
+            out.flush()  # the caller may read it now
 
     return _fork(serve)
 
@@ -140,19 +145,48 @@ def _scratch() -> BinaryIO:
     return tempfile.TemporaryFile()
 
 
+_HEADER = 8  # bytes of length before each pickled result
+_POLL = 0.001  # seconds between looks at a worker still at work
+
+
 def _collect(pid: int, out: BinaryIO) -> dict[int, Any]:
-    """What a worker delivered (nothing unless it finished cleanly), once it has exited."""
+    """What a worker delivered (nothing unless it finished cleanly), once it has exited.
+
+    Results are read as they are completed while the worker still works. The
+    file's offset is shared with the worker, so it is read with `pread`, which
+    leaves the offset where the worker writes.
+    """
     with out:
-        _, status = os.waitpid(pid, 0)
-        if status != 0:
-            return {}
-        out.seek(0)
+        fd = out.fileno()
         done: dict[int, Any] = {}
-        while True:
-            try:
-                k, res = pickle.load(out)
-            except EOFError:
-                return done
-            except Exception:  # unreadable: the caller runs those jobs itself
-                return {}
-            done[k] = res
+        pos = exited = status = 0
+        try:
+            while True:
+                exited, status = os.waitpid(pid, os.WNOHANG)
+                pos = _read_results(fd, pos, done)  # after the exit: all there is
+                if exited:
+                    break
+                time.sleep(_POLL)
+        except Exception:  # unreadable: the caller runs those jobs itself
+            if not exited:
+                os.waitpid(pid, 0)
+            return {}
+        if status != 0 or pos != os.fstat(fd).st_size:
+            return {}
+        return done
+
+
+def _read_results(fd: int, pos: int, done: dict[int, Any]) -> int:
+    """Unpickle every complete result from offset `pos` on; the offset after them."""
+    size = os.fstat(fd).st_size
+    while pos + _HEADER <= size:
+        n = int.from_bytes(os.pread(fd, _HEADER, pos), "little")
+        if pos + _HEADER + n > size:
+            break
+        data = os.pread(fd, n, pos + _HEADER)
+        if len(data) != n:
+            break
+        k, res = pickle.loads(data)
+        done[k] = res
+        pos += _HEADER + n
+    return pos

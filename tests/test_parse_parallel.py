@@ -87,3 +87,53 @@ def test_single_process_or_single_job_stays_here(monkeypatch):
     monkeypatch.setattr(parallel.os, "fork", lambda: pytest.fail("forked"))
     assert parallel.run([1, 2, 3], square, 1) == [square(1), square(2), square(3)]
     assert parallel.run([5], square, 2) == [square(5)]
+
+
+def test_large_results_read_while_the_worker_still_writes_arrive_whole():
+    import time
+
+    parent = os.getpid()
+
+    def payload(k: int) -> bytes:
+        if os.getpid() != parent:
+            time.sleep(0.005)  # the caller runs out of work first and reads as results come in
+        return bytes([k % 251]) * (200_000 + k)
+
+    jobs = list(range(60))
+    assert parallel.run(jobs, payload, 2) == [bytes([k % 251]) * (200_000 + k) for k in jobs]
+
+
+def _frames(*results) -> bytes:
+    import pickle
+
+    out = b""
+    for k, res in results:
+        data = pickle.dumps((k, res), protocol=5)
+        out += len(data).to_bytes(parallel._HEADER, "little") + data
+    return out
+
+
+def test_only_complete_results_are_read(tmp_path):
+    whole = _frames((0, "a"), (1, b"b" * 1000), (2, ["c"]))
+    f = tmp_path / "scratch"
+    done: dict = {}
+    with open(f, "w+b") as fh:
+        fh.write(whole[:-5])  # the third result is still being written
+        fh.flush()
+        pos = parallel._read_results(fh.fileno(), 0, done)
+        assert done == {0: "a", 1: b"b" * 1000} and pos == len(_frames((0, "a"), (1, b"b" * 1000)))
+        fh.write(whole[-5:])
+        fh.flush()
+        assert parallel._read_results(fh.fileno(), pos, done) == len(whole)
+        assert done[2] == ["c"]
+
+
+@pytest.mark.parametrize("status, tail", [(0, b"\x05\x00"), (3, b"")])
+def test_a_worker_that_ends_badly_delivers_nothing(status, tail):
+    def body(out):
+        out.write(_frames((0, "kept?")) + tail)
+        out.flush()
+        os._exit(status)
+
+    pid, out = parallel._fork(body)
+    assert parallel._collect(pid, out) == {}
