@@ -248,10 +248,10 @@ def _compile(spec: ProductSpec, options, make_guard, spec_dir: Path | None = Non
     leaks = merge_leaks([found for _, found in results])
     if leaks:
         raise LeakError(leaks)
-    files: dict[str, bytes] = {}
+    files: dict = {}
     for out, _ in results:
         files.update(out)
-    return dict(sorted(files.items()))
+    return files if stage is not None else dict(sorted(files.items()))
 
 
 # Tasks below which one process is faster than forking another.

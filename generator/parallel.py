@@ -65,38 +65,40 @@ def run(jobs: Sequence[Any], fn: Callable[[Any], Any], processes: int, own: Sequ
         return [fn(j) for j in jobs]
     q_read, q_write = os.pipe()
     os.write(q_write, bytes(k for k in range(len(jobs)) if k not in own))
-    workers: list[tuple[int, BinaryIO]] = []
+    workers: list[_Worker] = []
     try:
         for _ in range(processes - 1):
             started = _start(q_read, q_write, jobs, fn)
             if started is None:
                 break
-            workers.append(started)
+            workers.append(_Worker(*started))
     finally:
         os.close(q_write)
     done: dict[int, Any] = {}
+
+    def then(k: int) -> None:  # one job here, then whatever results have come in meanwhile
+        done[k] = fn(jobs[k])
+        for w in workers:
+            w.read()
+
     try:
         if meanwhile is not None:
             meanwhile()
         for k in own:
-            done[k] = fn(jobs[k])
-        _work(q_read, jobs, fn, done)
+            then(k)
+        while True:
+            b = os.read(q_read, 1)
+            if not b:
+                break
+            then(b[0])
     finally:
         os.close(q_read)
-        for pid, out in workers:
-            done.update(_collect(pid, out))
+        for w in workers:
+            done.update(w.finish())
     for k in range(len(jobs)):  # anything a worker took but did not deliver
         if k not in done:
             done[k] = fn(jobs[k])
     return [done[k] for k in range(len(jobs))]
-
-
-def _work(q_read: int, jobs: Sequence[Any], fn: Callable[[Any], Any], done: dict[int, Any]) -> None:
-    while True:
-        b = os.read(q_read, 1)
-        if not b:
-            return
-        done[b[0]] = fn(jobs[b[0]])
 
 
 def _start(q_read: int, q_write: int, jobs: Sequence[Any], fn: Callable[[Any], Any]) -> tuple[int, BinaryIO] | None:
@@ -149,31 +151,40 @@ _HEADER = 8  # bytes of length before each pickled result
 _POLL = 0.001  # seconds between looks at a worker still at work
 
 
-def _collect(pid: int, out: BinaryIO) -> dict[int, Any]:
-    """What a worker delivered (nothing unless it finished cleanly), once it has exited.
+class _Worker:
+    """A started worker as the caller sees it: the results read so far from its scratch file.
 
-    Results are read as they are completed while the worker still works. The
-    file's offset is shared with the worker, so it is read with `pread`, which
-    leaves the offset where the worker writes.
+    Results are read as soon as they are complete, between the caller's own
+    jobs and while the worker finishes its last one, and are kept only if the
+    worker exits cleanly. The file's offset is shared with the worker, so it
+    is read with `pread`, which leaves the offset where the worker writes.
     """
-    with out:
-        fd = out.fileno()
-        done: dict[int, Any] = {}
-        pos = exited = status = 0
+
+    def __init__(self, pid: int, out: BinaryIO) -> None:
+        self.pid, self.out = pid, out
+        self.pos = 0
+        self.got: dict[int, Any] | None = {}  # None once something unreadable came
+
+    def read(self) -> None:
+        if self.got is None:
+            return
         try:
+            self.pos = _read_results(self.out.fileno(), self.pos, self.got)
+        except Exception:  # unreadable: the caller runs those jobs itself
+            self.got = None
+
+    def finish(self) -> dict[int, Any]:
+        """Everything the worker delivered, once it has exited (nothing unless it ended cleanly)."""
+        with self.out:
             while True:
-                exited, status = os.waitpid(pid, os.WNOHANG)
-                pos = _read_results(fd, pos, done)  # after the exit: all there is
+                exited, status = os.waitpid(self.pid, os.WNOHANG)
+                self.read()  # after the exit: all there is
                 if exited:
                     break
                 time.sleep(_POLL)
-        except Exception:  # unreadable: the caller runs those jobs itself
-            if not exited:
-                os.waitpid(pid, 0)
-            return {}
-        if status != 0 or pos != os.fstat(fd).st_size:
-            return {}
-        return done
+            if self.got is None or status != 0 or self.pos != os.fstat(self.out.fileno()).st_size:
+                return {}
+            return self.got
 
 
 def _read_results(fd: int, pos: int, done: dict[int, Any]) -> int:

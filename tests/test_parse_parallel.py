@@ -136,4 +136,29 @@ def test_a_worker_that_ends_badly_delivers_nothing(status, tail):
         os._exit(status)
 
     pid, out = parallel._fork(body)
-    assert parallel._collect(pid, out) == {}
+    assert parallel._Worker(pid, out).finish() == {}
+
+
+def test_results_are_read_between_the_callers_own_jobs(tmp_path, monkeypatch):
+    import time
+
+    parent = os.getpid()
+    second = tmp_path / "a worker started its second job"
+    started: list[int] = []
+
+    def job(k: int) -> int:
+        if os.getpid() != parent:
+            started.append(k)
+            if len(started) == 2:  # its first result is written and flushed by now
+                second.touch()
+        elif k == 0:  # the caller's own job ends once a worker result is there to read
+            deadline = time.monotonic() + 20
+            while not second.exists() and time.monotonic() < deadline:
+                time.sleep(0.01)
+        return k * 10
+
+    seen_at_finish: list[int] = []
+    real = parallel._Worker.finish
+    monkeypatch.setattr(parallel._Worker, "finish", lambda self: (seen_at_finish.append(len(self.got)), real(self))[1])
+    assert parallel.run(list(range(6)), job, 2, own=[0]) == [k * 10 for k in range(6)]
+    assert seen_at_finish and seen_at_finish[0] >= 1
