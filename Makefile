@@ -4,9 +4,14 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install handoffs test watch site bench clean
+.PHONY: install bytecode handoffs test watch site bench clean
 
 install: $(STAMP)
+
+# Byte-compile the package as a regular install would (an editable one does not;
+# with PYTHONDONTWRITEBYTECODE set, every command would compile it again).
+bytecode: install
+	$(BIN)/python -m compileall -q generator
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,16 +20,16 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # Compile every spec named in factory.toml into handoffs/ and commit what changed.
-handoffs: install
+handoffs: bytecode
 	$(BIN)/factory build --commit
 
 test: install
 	$(BIN)/python -m pytest
 
-watch: install
+watch: bytecode
 	$(BIN)/factory watch
 
-site: install
+site: bytecode
 	$(BIN)/factory site --demo
 
 bench: install
