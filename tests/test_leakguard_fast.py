@@ -152,3 +152,37 @@ def test_guard_from_parts_made_in_other_processes_is_the_guard_built_directly(sp
     for code in ["D9", *(c for c in lg.DESIGN_DOCS + lg.BUILDER_DOCS if spec.documents[c].present)]:
         cache.update(pickle.loads(pickle.dumps(guard_parts(spec, [code]))))
     assert _signature(build_guard(spec, cache)) == _signature(direct)
+
+
+def test_references_are_counted_as_the_pattern_counts_them():
+    rnd = random.Random(17)
+    parts = ["d", "p", "hs", "sc", "a", "-", "1", "22", "\u0661", "\u00b2", "x", "\u00e9", "D"]
+    for _ in range(3000):
+        ws = tuple("".join(rnd.choice(parts) for _ in range(rnd.randint(1, 5))) for _ in range(rnd.randint(0, 6)))
+        assert lg._references(ws) == sum(1 for w in ws if lg._REF_WORD_RE.match(w)), ws
+
+
+def test_whole_share_check_gives_the_file_by_file_scan():
+    """Shares where every file is clean, where one file leaks at its start or end,
+    and where text is not ASCII: `scan` reports what the file-by-file scan does."""
+    g = Guard([Needle("sentence", tuple(words("the tide report 12 ships")), "D9:3", "x"),
+               Needle("id", ("hs-0042",), "D9:1", "HS-0042")])
+    base = {f"t{k}/a.md": f"task {k}: the tide report {k} ships\nok \u2014 fine\n".encode() for k in range(5)}
+    cases = [base,
+             {**base, "t2/a.md": b"HS-0042 first\nthen more"},
+             {**base, "t3/a.md": b"more\nlast words: The Tide report 12 SHIPS"},
+             {**base, "t4/a.md": "caf\u00e9 hs-0041 and the tide\nreport 12 ships\n".encode()},
+             {**base, "t1/a.md": "\u00e9 hs-0042\r\nx".encode()},
+             {}]
+    for files in cases:
+        assert g.scan(files) == g._scan_files(files, set())
+    assert g.scan(base) == [] and len(g.scan(cases[1])) == 1 and len(g.scan(cases[2])) == 1
+
+
+def test_slug_units_are_those_the_pattern_matches():
+    rnd = random.Random(18)
+    parts = ["a", "B", "0", "-", "--", " ", "\t", "\u212a", "\u00df", "x1", "\xa0", "\u0130"]
+    for _ in range(5000):
+        unit = "".join(rnd.choice(parts) for _ in range(rnd.randint(0, 8)))
+        want = lg._SLUG_WORD_RE.match(unit.strip().casefold()) is not None
+        assert ("-" in unit and lg._is_slug(unit.strip())) == want, unit

@@ -14,9 +14,10 @@ once; `Guard.scan` over disjoint shares of the outputs, merged with
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from itertools import chain, compress, count, filterfalse, repeat
+from itertools import accumulate, chain, compress, count, filterfalse, repeat
 from dataclasses import dataclass
 from functools import lru_cache
 from operator import add, attrgetter, not_
@@ -231,9 +232,11 @@ class Guard:
     def scan(self, files: Mapping[str, bytes]) -> list[Leak]:
         """Every leak in `files`, by path and line.
 
-        A file is first checked on its masked lines (see `_MASK`): one
-        holding no masked anchor cannot hold a needle, and masked lines
-        proven clean in an earlier file are not read again. Only the other
+        The masked lines (see `_MASK`) of all the files are checked first, in
+        one pass: when none holds a masked anchor there is no leak. Otherwise
+        each file is checked on its masked lines: one holding no masked
+        anchor cannot hold a needle, and masked lines proven clean in an
+        earlier file are not read again. Only the other
         files are read line by line (`_scan_file`). Where anchors are plain
         words the outputs use (real prose), most files fail that check, so
         once half of them have, the rest are read line by line directly.
@@ -244,6 +247,14 @@ class Guard:
         if not self.needles:
             return []
         clean: set[bytes] = set()
+        # All files at once first: lines are the same whichever files are joined, and
+        # each file's check reads a subset of them, so if this passes, every file would.
+        if self._masked_clean(b"\n".join(files.values()).translate(_MASK).split(b"\n"), clean):
+            return []
+        return self._scan_files(files, clean)
+
+    def _scan_files(self, files: Mapping[str, bytes], clean: set[bytes]) -> list[Leak]:
+        """`scan` file by file, `clean` holding masked lines already proven clean."""
         cache: dict[bytes, list[Needle]] = {}
         leaks: list[Leak] = []
         tried = failed = 0
@@ -343,10 +354,16 @@ def _needles(spec: ProductSpec) -> list[Needle]:
         ws = ws_of[text]
         if len(ws) < minimum or (kind, ws) in unique:
             continue
-        if kind == "sentence" and len(ws) - len(list(filter(_REF_WORD_RE.match, ws))) < MIN_WORDS - 1:
+        if kind == "sentence" and len(ws) - _references(ws) < MIN_WORDS - 1:
             continue  # a list of references, not a secret
         unique[(kind, ws)] = Needle(kind, ws, f"{name}:{line}", " ".join(text.split()))
     return list(unique.values())
+
+
+def _references(ws: tuple[str, ...]) -> int:
+    """How many of `ws` are references (`_REF_WORD_RE`). Each holds a digit, so
+    words of letters alone are not tried."""
+    return len(list(filter(_REF_WORD_RE.match, filterfalse(str.isalpha, ws))))
 
 
 def _candidates(spec: ProductSpec, text: str) -> list[tuple[str, str, int, int]]:
@@ -383,11 +400,17 @@ def _candidates(spec: ProductSpec, text: str) -> list[tuple[str, str, int, int]]
         if code:
             if unit.strip() and not unit.strip().startswith("#"):
                 add(("command", unit, n, MIN_COMMAND + 1))
-        elif _SLUG_WORD_RE.match(unit.strip().casefold()):
+        elif "-" in unit and _is_slug(unit.strip()):
             add(("slug", unit.strip(), n, 1))
         else:
             add(("sentence", unit, n, MIN_WORDS))
     return out
+
+
+def _is_slug(text: str) -> bool:
+    """`text` is one slug-like word (`_SLUG_WORD_RE`). The pattern backtracks over a
+    first word, so text holding a space, which it never matches, is not tried."""
+    return " " not in text and _SLUG_WORD_RE.match(text.casefold()) is not None
 
 
 def _words_of(texts: list[str]) -> dict[str, tuple[str, ...]]:
@@ -399,10 +422,18 @@ def _words_of(texts: list[str]) -> dict[str, tuple[str, ...]]:
     """
     distinct = list(dict.fromkeys(texts))
     joined = "\n".join(distinct)
-    folded = _normalised(joined).split("\n")
+    normal = _normalised(joined)
+    folded = normal.split("\n")
     if joined.count("\n") != len(distinct) - 1 or len(folded) != len(distinct):
         return {t: tuple(words(t)) for t in distinct}
-    return {t: tuple(_split_words(f) if "-" in f else f.split()) for t, f in zip(distinct, folded)}
+    out = {t: tuple(f.split()) for t, f in zip(distinct, folded)}
+    # Lone dashes are searched for once in the whole text rather than in each text: a
+    # line feed is whitespace to the search and is in no match, so each match lies in
+    # one text and is found there as in the text alone.
+    ends = list(accumulate(len(f) + 1 for f in folded))
+    for k in {bisect_right(ends, m.start()) for m in _LONE_DASH_RE.finditer(normal)}:
+        out[distinct[k]] = tuple(_split_words(folded[k]))
+    return out
 
 
 @lru_cache(maxsize=1)
