@@ -186,3 +186,41 @@ def test_slug_units_are_those_the_pattern_matches():
         unit = "".join(rnd.choice(parts) for _ in range(rnd.randint(0, 8)))
         want = lg._SLUG_WORD_RE.match(unit.strip().casefold()) is not None
         assert ("-" in unit and lg._is_slug(unit.strip())) == want, unit
+
+
+def test_word_counts_are_the_counts_of_all_words():
+    rnd = random.Random(19)
+    lines = ["", "a b", "A b -", "caf\u00e9 \u2014 x", "q\tq", "\u212a 22", "x.y", "  ", "| k | 10 |"]
+    for _ in range(500):
+        text = "\n".join(rnd.choice(lines) for _ in range(rnd.randint(0, 40))) + rnd.choice(["", "\n", " z"])
+        assert lg._word_counts(text) == Counter(lg._normalised(text).split()), text
+
+
+def test_sentences_split_as_the_pattern_splits():
+    rnd = random.Random(20)
+    parts = ["a", "B.", " ", "  ", ".", "!", "?", "\t", "\xa0", "\u2028", "x?", "e.g. ", "end!"]
+    for _ in range(3000):
+        text = "".join(rnd.choice(parts) for _ in range(rnd.randint(0, 10)))
+        assert lg._sentences(text) == lg._SENTENCE_RE.split(text), text
+
+
+def test_lone_dash_pattern_finds_what_the_plain_one_finds():
+    import re
+    plain = re.compile(r"(?<!\S)-+(?!\S)")
+    rnd = random.Random(21)
+    parts = ["-", "--", " ", "a", "\n", "\t", "\xa0", "\u2028", "x-", "-y", "\u2014", "\x1c"]
+    for _ in range(20000):
+        text = "".join(rnd.choice(parts) for _ in range(rnd.randint(0, 8)))
+        assert [m.span() for m in lg._LONE_DASH_RE.finditer(text)] == [m.span() for m in plain.finditer(text)], text
+
+
+def test_wide_punctuation_goes_as_one_replace_after_another_would():
+    rnd = random.Random(22)
+    parts = [c.encode() for c in ["\u2014", "\u2013", "\u201c", "\u201d", "\u2018", "\u2019", "\u2026", "\u20ac", "a", " "]]
+    parts += [b"\xe2", b"\x80", b"\xe2\x80", b"\x93", b"\x9d"]
+    for _ in range(5000):
+        data = b"".join(rnd.choice(parts) for _ in range(rnd.randint(0, 8)))
+        want = data
+        for wide in lg._WIDE_PUNCT:
+            want = want.replace(wide, b" ")
+        assert lg._WIDE_PUNCT_RE.sub(b" ", data) == want, data

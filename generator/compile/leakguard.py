@@ -46,6 +46,9 @@ for _c in range(0x41, 0x5B):
     _FOLD[_c] = _c + 0x20
 _ASCII_FOLD = bytes(_FOLD)
 _WIDE_PUNCT = tuple(c.encode("utf-8") for c in "—–“”‘’")
+# All of them at once: each is E2 80 and one more byte, so no two occurrences
+# overlap and a space put in place of one never completes another.
+_WIDE_PUNCT_RE = re.compile(b"|".join(map(re.escape, _WIDE_PUNCT)))
 # The bytes fold with every digit read as 0. Folding keeps word boundaries, so an
 # anchor in a line leaves its masked form among the masked line's words; and lines
 # that differ only in their numbers, which is much of what sets one task's outputs
@@ -53,7 +56,9 @@ _WIDE_PUNCT = tuple(c.encode("utf-8") for c in "—–“”‘’")
 _MASK = _ASCII_FOLD.translate(bytes.maketrans(b"123456789", b"000000000"))
 _ODD_BREAKS = (b"\r", b"\x0b", b"\x0c", b"\x1c", b"\x1d", b"\x1e")
 # A word made of dashes only; \s and \S are str.split's whitespace and its complement.
-_LONE_DASH_RE = re.compile(r"(?<!\S)-+(?!\S)")
+# It is (?<!\S)-+(?!\S) with the first dash ahead of the look-behind, so that a
+# search skips straight to dashes instead of trying every position.
+_LONE_DASH_RE = re.compile(r"-(?<!\S-)-*(?!\S)")
 MIN_WORDS = 5  # sentences shorter than this are too common to call a leak
 MIN_COMMAND = 2  # words in a command line
 
@@ -127,7 +132,7 @@ def _units(text: str) -> Iterable[tuple[int, str, bool]]:
     shell = False
     para: list[str] = []  # the lines of the open paragraph, which starts at line `start`
     start = 0
-    split = _SENTENCE_RE.split
+    split = _sentences
     for n, raw in enumerate(text.splitlines(), 1):
         fence = _FENCE_RE.match(raw) if ("```" in raw or "~~~" in raw) else None
         if fence:
@@ -169,6 +174,15 @@ def _units(text: str) -> Iterable[tuple[int, str, bool]]:
     if para:
         for s in split(" ".join(para)):
             yield start, s, False
+
+
+def _sentences(text: str) -> list[str]:
+    """`text` split after each sentence's end mark (`_SENTENCE_RE`). The pattern
+    starts with a look-behind, so the search tries every position: text with
+    no end mark is not searched."""
+    if "." in text or "!" in text or "?" in text:
+        return _SENTENCE_RE.split(text)
+    return [text]
 
 
 def _ranks(freq: Counter, common: Mapping[str, int]) -> dict:
@@ -297,9 +311,7 @@ class Guard:
         """
         raw = data
         if not data.isascii():  # the wide punctuation is all non-ASCII
-            for wide in _WIDE_PUNCT:
-                if wide in data:
-                    data = data.replace(wide, b" ")
+            data = _WIDE_PUNCT_RE.sub(b" ", data)
         if data.isascii() and not any(b in data for b in _ODD_BREAKS):
             if masked is None and self._bkeys.isdisjoint(data.translate(_ASCII_FOLD).split()):
                 return []  # no anchor anywhere in the file: no needle can be in it
@@ -335,9 +347,7 @@ def _ascii_words(text: bytes) -> bytes | None:
     """`text` with the wide punctuation turned into spaces, or None when other non-ASCII is left."""
     if text.isascii():
         return text
-    for wide in _WIDE_PUNCT:
-        if wide in text:
-            text = text.replace(wide, b" ")
+    text = _WIDE_PUNCT_RE.sub(b" ", text)
     return text if text.isascii() else None
 
 
@@ -522,9 +532,31 @@ def guard_parts(spec: ProductSpec, codes: Iterable[str], cache: Mapping | None =
             key = ("words", code, d.digest)
             got = old.get(key)
             if got is None:
-                got = Counter(_normalised(d.text).split())
+                got = _word_counts(d.text)
         out[key] = got
     return out
+
+
+def _word_counts(text: str) -> Counter:
+    """`Counter(_normalised(text).split())`, splitting each distinct line once.
+
+    Documents of a big spec repeat many lines (boilerplate per item): their
+    words are counted once per set of lines repeated equally often, then
+    multiplied. Words never span a line feed, so the counts are the same.
+    """
+    lines = Counter(_normalised(text).split("\n"))
+    by_times: dict[int, list[str]] = {}
+    for line, times in lines.items():
+        group = by_times.get(times)
+        if group is None:
+            by_times[times] = [line]
+        else:
+            group.append(line)
+    counts = Counter(" ".join(by_times.pop(1, ())).split())
+    for times, group in by_times.items():
+        for w, c in Counter(" ".join(group).split()).items():
+            counts[w] += c * times
+    return counts
 
 
 def _d9_key(spec: ProductSpec) -> str:
