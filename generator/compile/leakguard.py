@@ -261,9 +261,13 @@ class Guard:
         if not self.needles:
             return []
         clean: set[bytes] = set()
-        # All files at once first: lines are the same whichever files are joined, and
-        # each file's check reads a subset of them, so if this passes, every file would.
-        if self._masked_clean(b"\n".join(files.values()).translate(_MASK).split(b"\n"), clean):
+        # All files at once first: each file's check reads a subset of these lines,
+        # so if this passes, every file would. (Joined, the files would no longer
+        # fit in the processor's caches: each is masked and split on its own.)
+        masked: set[bytes] = set()
+        for data in files.values():
+            masked.update(data.translate(_MASK).split(b"\n"))
+        if self._masked_clean(masked, clean):
             return []
         return self._scan_files(files, clean)
 
@@ -284,7 +288,7 @@ class Guard:
             leaks.extend(self._scan_file(path, data, masked, clean, cache))
         return leaks
 
-    def _masked_clean(self, masked: list[bytes], clean: set[bytes]) -> bool:
+    def _masked_clean(self, masked: Iterable[bytes], clean: set[bytes]) -> bool:
         """True when no word of the masked lines can be an anchor; adds the lines that proves to `clean`.
 
         Text that is not ASCII once the wide punctuation is gone is never
