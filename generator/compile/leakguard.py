@@ -250,10 +250,10 @@ class Guard:
         one pass: when none holds a masked anchor there is no leak. Otherwise
         each file is checked on its masked lines: one holding no masked
         anchor cannot hold a needle, and masked lines proven clean in an
-        earlier file are not read again. Only the other
-        files are read line by line (`_scan_file`). Where anchors are plain
-        words the outputs use (real prose), most files fail that check, so
-        once half of them have, the rest are read line by line directly.
+        earlier file are not read again. Only the other files are read line
+        by line (`_scan_file`). Where anchors are plain words the outputs use
+        (real prose), most files fail that check, so once half of them have,
+        the rest are read line by line directly.
         Either way a file's leaks depend on it alone, so scans of disjoint
         shares of the outputs, merged with `merge_leaks`, give what one scan
         of them all gives.
