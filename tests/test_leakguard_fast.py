@@ -152,3 +152,75 @@ def test_guard_from_parts_made_in_other_processes_is_the_guard_built_directly(sp
     for code in ["D9", *(c for c in lg.DESIGN_DOCS + lg.BUILDER_DOCS if spec.documents[c].present)]:
         cache.update(pickle.loads(pickle.dumps(guard_parts(spec, [code]))))
     assert _signature(build_guard(spec, cache)) == _signature(direct)
+
+
+def test_references_are_counted_as_the_pattern_counts_them():
+    rnd = random.Random(17)
+    parts = ["d", "p", "hs", "sc", "a", "-", "1", "22", "\u0661", "\u00b2", "x", "\u00e9", "D"]
+    for _ in range(3000):
+        ws = tuple("".join(rnd.choice(parts) for _ in range(rnd.randint(1, 5))) for _ in range(rnd.randint(0, 6)))
+        assert lg._references(ws) == sum(1 for w in ws if lg._REF_WORD_RE.match(w)), ws
+
+
+def test_whole_share_check_gives_the_file_by_file_scan():
+    """Shares where every file is clean, where one file leaks at its start or end,
+    and where text is not ASCII: `scan` reports what the file-by-file scan does."""
+    g = Guard([Needle("sentence", tuple(words("the tide report 12 ships")), "D9:3", "x"),
+               Needle("id", ("hs-0042",), "D9:1", "HS-0042")])
+    base = {f"t{k}/a.md": f"task {k}: the tide report {k} ships\nok \u2014 fine\n".encode() for k in range(5)}
+    cases = [base,
+             {**base, "t2/a.md": b"HS-0042 first\nthen more"},
+             {**base, "t3/a.md": b"more\nlast words: The Tide report 12 SHIPS"},
+             {**base, "t4/a.md": "caf\u00e9 hs-0041 and the tide\nreport 12 ships\n".encode()},
+             {**base, "t1/a.md": "\u00e9 hs-0042\r\nx".encode()},
+             {}]
+    for files in cases:
+        assert g.scan(files) == g._scan_files(files, set())
+    assert g.scan(base) == [] and len(g.scan(cases[1])) == 1 and len(g.scan(cases[2])) == 1
+
+
+def test_slug_units_are_those_the_pattern_matches():
+    rnd = random.Random(18)
+    parts = ["a", "B", "0", "-", "--", " ", "\t", "\u212a", "\u00df", "x1", "\xa0", "\u0130"]
+    for _ in range(5000):
+        unit = "".join(rnd.choice(parts) for _ in range(rnd.randint(0, 8)))
+        want = lg._SLUG_WORD_RE.match(unit.strip().casefold()) is not None
+        assert ("-" in unit and lg._is_slug(unit.strip())) == want, unit
+
+
+def test_word_counts_are_the_counts_of_all_words():
+    rnd = random.Random(19)
+    lines = ["", "a b", "A b -", "caf\u00e9 \u2014 x", "q\tq", "\u212a 22", "x.y", "  ", "| k | 10 |"]
+    for _ in range(500):
+        text = "\n".join(rnd.choice(lines) for _ in range(rnd.randint(0, 40))) + rnd.choice(["", "\n", " z"])
+        assert lg._word_counts(text) == Counter(lg._normalised(text).split()), text
+
+
+def test_sentences_split_as_the_pattern_splits():
+    rnd = random.Random(20)
+    parts = ["a", "B.", " ", "  ", ".", "!", "?", "\t", "\xa0", "\u2028", "x?", "e.g. ", "end!"]
+    for _ in range(3000):
+        text = "".join(rnd.choice(parts) for _ in range(rnd.randint(0, 10)))
+        assert lg._sentences(text) == lg._SENTENCE_RE.split(text), text
+
+
+def test_lone_dash_pattern_finds_what_the_plain_one_finds():
+    import re
+    plain = re.compile(r"(?<!\S)-+(?!\S)")
+    rnd = random.Random(21)
+    parts = ["-", "--", " ", "a", "\n", "\t", "\xa0", "\u2028", "x-", "-y", "\u2014", "\x1c"]
+    for _ in range(20000):
+        text = "".join(rnd.choice(parts) for _ in range(rnd.randint(0, 8)))
+        assert [m.span() for m in lg._LONE_DASH_RE.finditer(text)] == [m.span() for m in plain.finditer(text)], text
+
+
+def test_wide_punctuation_goes_as_one_replace_after_another_would():
+    rnd = random.Random(22)
+    parts = [c.encode() for c in ["\u2014", "\u2013", "\u201c", "\u201d", "\u2018", "\u2019", "\u2026", "\u20ac", "a", " "]]
+    parts += [b"\xe2", b"\x80", b"\xe2\x80", b"\x93", b"\x9d"]
+    for _ in range(5000):
+        data = b"".join(rnd.choice(parts) for _ in range(rnd.randint(0, 8)))
+        want = data
+        for wide in lg._WIDE_PUNCT:
+            want = want.replace(wide, b" ")
+        assert lg._WIDE_PUNCT_RE.sub(b" ", data) == want, data

@@ -14,9 +14,10 @@ once; `Guard.scan` over disjoint shares of the outputs, merged with
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from itertools import chain, compress, count, filterfalse, repeat
+from itertools import accumulate, chain, compress, count, filterfalse, repeat
 from dataclasses import dataclass
 from functools import lru_cache
 from operator import add, attrgetter, not_
@@ -45,6 +46,9 @@ for _c in range(0x41, 0x5B):
     _FOLD[_c] = _c + 0x20
 _ASCII_FOLD = bytes(_FOLD)
 _WIDE_PUNCT = tuple(c.encode("utf-8") for c in "—–“”‘’")
+# All of them at once: each is E2 80 and one more byte, so no two occurrences
+# overlap and a space put in place of one never completes another.
+_WIDE_PUNCT_RE = re.compile(b"|".join(map(re.escape, _WIDE_PUNCT)))
 # The bytes fold with every digit read as 0. Folding keeps word boundaries, so an
 # anchor in a line leaves its masked form among the masked line's words; and lines
 # that differ only in their numbers, which is much of what sets one task's outputs
@@ -52,7 +56,9 @@ _WIDE_PUNCT = tuple(c.encode("utf-8") for c in "—–“”‘’")
 _MASK = _ASCII_FOLD.translate(bytes.maketrans(b"123456789", b"000000000"))
 _ODD_BREAKS = (b"\r", b"\x0b", b"\x0c", b"\x1c", b"\x1d", b"\x1e")
 # A word made of dashes only; \s and \S are str.split's whitespace and its complement.
-_LONE_DASH_RE = re.compile(r"(?<!\S)-+(?!\S)")
+# It is (?<!\S)-+(?!\S) with the first dash ahead of the look-behind, so that a
+# search skips straight to dashes instead of trying every position.
+_LONE_DASH_RE = re.compile(r"-(?<!\S-)-*(?!\S)")
 MIN_WORDS = 5  # sentences shorter than this are too common to call a leak
 MIN_COMMAND = 2  # words in a command line
 
@@ -126,7 +132,7 @@ def _units(text: str) -> Iterable[tuple[int, str, bool]]:
     shell = False
     para: list[str] = []  # the lines of the open paragraph, which starts at line `start`
     start = 0
-    split = _SENTENCE_RE.split
+    split = _sentences
     for n, raw in enumerate(text.splitlines(), 1):
         fence = _FENCE_RE.match(raw) if ("```" in raw or "~~~" in raw) else None
         if fence:
@@ -168,6 +174,15 @@ def _units(text: str) -> Iterable[tuple[int, str, bool]]:
     if para:
         for s in split(" ".join(para)):
             yield start, s, False
+
+
+def _sentences(text: str) -> list[str]:
+    """`text` split after each sentence's end mark (`_SENTENCE_RE`). The pattern
+    starts with a look-behind, so the search tries every position: text with
+    no end mark is not searched."""
+    if "." in text or "!" in text or "?" in text:
+        return _SENTENCE_RE.split(text)
+    return [text]
 
 
 def _ranks(freq: Counter, common: Mapping[str, int]) -> dict:
@@ -231,12 +246,14 @@ class Guard:
     def scan(self, files: Mapping[str, bytes]) -> list[Leak]:
         """Every leak in `files`, by path and line.
 
-        A file is first checked on its masked lines (see `_MASK`): one
-        holding no masked anchor cannot hold a needle, and masked lines
-        proven clean in an earlier file are not read again. Only the other
-        files are read line by line (`_scan_file`). Where anchors are plain
-        words the outputs use (real prose), most files fail that check, so
-        once half of them have, the rest are read line by line directly.
+        The masked lines (see `_MASK`) of all the files are checked first, in
+        one pass: when none holds a masked anchor there is no leak. Otherwise
+        each file is checked on its masked lines: one holding no masked
+        anchor cannot hold a needle, and masked lines proven clean in an
+        earlier file are not read again. Only the other files are read line
+        by line (`_scan_file`). Where anchors are plain words the outputs use
+        (real prose), most files fail that check, so once half of them have,
+        the rest are read line by line directly.
         Either way a file's leaks depend on it alone, so scans of disjoint
         shares of the outputs, merged with `merge_leaks`, give what one scan
         of them all gives.
@@ -244,6 +261,18 @@ class Guard:
         if not self.needles:
             return []
         clean: set[bytes] = set()
+        # All files at once first: each file's check reads a subset of these lines,
+        # so if this passes, every file would. (Joined, the files would no longer
+        # fit in the processor's caches: each is masked and split on its own.)
+        masked: set[bytes] = set()
+        for data in files.values():
+            masked.update(data.translate(_MASK).split(b"\n"))
+        if self._masked_clean(masked, clean):
+            return []
+        return self._scan_files(files, clean)
+
+    def _scan_files(self, files: Mapping[str, bytes], clean: set[bytes]) -> list[Leak]:
+        """`scan` file by file, `clean` holding masked lines already proven clean."""
         cache: dict[bytes, list[Needle]] = {}
         leaks: list[Leak] = []
         tried = failed = 0
@@ -259,7 +288,7 @@ class Guard:
             leaks.extend(self._scan_file(path, data, masked, clean, cache))
         return leaks
 
-    def _masked_clean(self, masked: list[bytes], clean: set[bytes]) -> bool:
+    def _masked_clean(self, masked: Iterable[bytes], clean: set[bytes]) -> bool:
         """True when no word of the masked lines can be an anchor; adds the lines that proves to `clean`.
 
         Text that is not ASCII once the wide punctuation is gone is never
@@ -286,9 +315,7 @@ class Guard:
         """
         raw = data
         if not data.isascii():  # the wide punctuation is all non-ASCII
-            for wide in _WIDE_PUNCT:
-                if wide in data:
-                    data = data.replace(wide, b" ")
+            data = _WIDE_PUNCT_RE.sub(b" ", data)
         if data.isascii() and not any(b in data for b in _ODD_BREAKS):
             if masked is None and self._bkeys.isdisjoint(data.translate(_ASCII_FOLD).split()):
                 return []  # no anchor anywhere in the file: no needle can be in it
@@ -324,9 +351,7 @@ def _ascii_words(text: bytes) -> bytes | None:
     """`text` with the wide punctuation turned into spaces, or None when other non-ASCII is left."""
     if text.isascii():
         return text
-    for wide in _WIDE_PUNCT:
-        if wide in text:
-            text = text.replace(wide, b" ")
+    text = _WIDE_PUNCT_RE.sub(b" ", text)
     return text if text.isascii() else None
 
 
@@ -343,10 +368,16 @@ def _needles(spec: ProductSpec) -> list[Needle]:
         ws = ws_of[text]
         if len(ws) < minimum or (kind, ws) in unique:
             continue
-        if kind == "sentence" and len(ws) - len(list(filter(_REF_WORD_RE.match, ws))) < MIN_WORDS - 1:
+        if kind == "sentence" and len(ws) - _references(ws) < MIN_WORDS - 1:
             continue  # a list of references, not a secret
         unique[(kind, ws)] = Needle(kind, ws, f"{name}:{line}", " ".join(text.split()))
     return list(unique.values())
+
+
+def _references(ws: tuple[str, ...]) -> int:
+    """How many of `ws` are references (`_REF_WORD_RE`). Each holds a digit, so
+    words of letters alone are not tried."""
+    return len(list(filter(_REF_WORD_RE.match, filterfalse(str.isalpha, ws))))
 
 
 def _candidates(spec: ProductSpec, text: str) -> list[tuple[str, str, int, int]]:
@@ -383,11 +414,17 @@ def _candidates(spec: ProductSpec, text: str) -> list[tuple[str, str, int, int]]
         if code:
             if unit.strip() and not unit.strip().startswith("#"):
                 add(("command", unit, n, MIN_COMMAND + 1))
-        elif _SLUG_WORD_RE.match(unit.strip().casefold()):
+        elif "-" in unit and _is_slug(unit.strip()):
             add(("slug", unit.strip(), n, 1))
         else:
             add(("sentence", unit, n, MIN_WORDS))
     return out
+
+
+def _is_slug(text: str) -> bool:
+    """`text` is one slug-like word (`_SLUG_WORD_RE`). The pattern backtracks over a
+    first word, so text holding a space, which it never matches, is not tried."""
+    return " " not in text and _SLUG_WORD_RE.match(text.casefold()) is not None
 
 
 def _words_of(texts: list[str]) -> dict[str, tuple[str, ...]]:
@@ -399,10 +436,18 @@ def _words_of(texts: list[str]) -> dict[str, tuple[str, ...]]:
     """
     distinct = list(dict.fromkeys(texts))
     joined = "\n".join(distinct)
-    folded = _normalised(joined).split("\n")
+    normal = _normalised(joined)
+    folded = normal.split("\n")
     if joined.count("\n") != len(distinct) - 1 or len(folded) != len(distinct):
         return {t: tuple(words(t)) for t in distinct}
-    return {t: tuple(_split_words(f) if "-" in f else f.split()) for t, f in zip(distinct, folded)}
+    out = {t: tuple(f.split()) for t, f in zip(distinct, folded)}
+    # Lone dashes are searched for once in the whole text rather than in each text: a
+    # line feed is whitespace to the search and is in no match, so each match lies in
+    # one text and is found there as in the text alone.
+    ends = list(accumulate(len(f) + 1 for f in folded))
+    for k in {bisect_right(ends, m.start()) for m in _LONE_DASH_RE.finditer(normal)}:
+        out[distinct[k]] = tuple(_split_words(folded[k]))
+    return out
 
 
 @lru_cache(maxsize=1)
@@ -491,9 +536,31 @@ def guard_parts(spec: ProductSpec, codes: Iterable[str], cache: Mapping | None =
             key = ("words", code, d.digest)
             got = old.get(key)
             if got is None:
-                got = Counter(_normalised(d.text).split())
+                got = _word_counts(d.text)
         out[key] = got
     return out
+
+
+def _word_counts(text: str) -> Counter:
+    """`Counter(_normalised(text).split())`, splitting each distinct line once.
+
+    Documents of a big spec repeat many lines (boilerplate per item): their
+    words are counted once per set of lines repeated equally often, then
+    multiplied. Words never span a line feed, so the counts are the same.
+    """
+    lines = Counter(_normalised(text).split("\n"))
+    by_times: dict[int, list[str]] = {}
+    for line, times in lines.items():
+        group = by_times.get(times)
+        if group is None:
+            by_times[times] = [line]
+        else:
+            group.append(line)
+    counts = Counter(" ".join(by_times.pop(1, ())).split())
+    for times, group in by_times.items():
+        for w, c in Counter(" ".join(group).split()).items():
+            counts[w] += c * times
+    return counts
 
 
 def _d9_key(spec: ProductSpec) -> str:
