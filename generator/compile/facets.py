@@ -12,8 +12,8 @@ import hashlib
 import json
 from collections.abc import Iterable
 
-from generator.compile.tomlout import _array, _enc, _value, aot_row, dumps
-from generator.compile.inputs import TaskInputs, handoff_id, inputs_repr, one_line, src
+from generator.compile.tomlout import _array, _enc, _value, aot_row, aot_rows, dumps
+from generator.compile.inputs import TaskInputs, handoff_id, inputs_repr_bytes, one_line, src
 from generator.compile.questions import Question
 from generator.model import BUILDER_VISIBLE_DOCS, ProductSpec
 from generator.compile.inputs import key_of as id_key
@@ -44,7 +44,7 @@ _dump = dumps
 
 def inputs_digest(t: TaskInputs) -> str:
     """Digest of everything a task's outputs are computed from."""
-    return "sha256:" + hashlib.sha256(inputs_repr(t).encode("utf-8")).hexdigest()
+    return "sha256:" + hashlib.sha256(inputs_repr_bytes(t)).hexdigest()
 
 
 def spec_digest(spec: ProductSpec) -> str:
@@ -142,7 +142,38 @@ def index_json(spec: ProductSpec) -> bytes:
             "path": handoff_path(hid, "BUILDER_HANDOFF"),
             "scenarios": list(task.scenarios),
         }
-    return (json.dumps(out, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    return (_index_text(out) + "\n").encode("utf-8")
+
+
+def _index_text(out: dict[str, dict]) -> str:
+    """`json.dumps(out, indent=2, ensure_ascii=False)` for the index's fixed shape.
+
+    With an indent, json encodes in Python, value by value; here each entry is
+    one format of strings escaped by the same C function. Anything else than
+    strings and lists of strings goes to json itself.
+    """
+    if not out:
+        return "{}"
+    entries = []
+    for key, e in out.items():
+        contracts, hid, path, scenarios = e["contracts"], e["handoff_id"], e["path"], e["scenarios"]
+        if key.__class__ is not str or hid.__class__ is not str or path.__class__ is not str:
+            return json.dumps(out, indent=2, ensure_ascii=False)
+        try:
+            entries.append(
+                f'  {_enc(key)}: {{\n    "contracts": {_json_list(contracts)},\n    "handoff_id": {_enc(hid)},\n'
+                f'    "path": {_enc(path)},\n    "scenarios": {_json_list(scenarios)}\n  }}'
+            )
+        except TypeError:  # a list item that is not a string
+            return json.dumps(out, indent=2, ensure_ascii=False)
+    return "{\n" + ",\n".join(entries) + "\n}"
+
+
+def _json_list(items: list[str]) -> str:
+    """A list of strings as json writes it at the index's depth (indent 2)."""
+    if not items:
+        return "[]"
+    return "[\n      " + ",\n      ".join(map(_enc, items)) + "\n    ]"
 
 
 def _by_id(items):
@@ -160,7 +191,9 @@ def _edges(spec: ProductSpec, entities_of: dict[str, list[str]]) -> list[tuple[s
         rows.update((s, "specified_by", c.id) for s in c.scenarios)
     for e in spec.entities:
         rows.update((e.id, "serves", s) for s in e.scenarios)
-    return sorted(rows, key=lambda r: (id_key(r[0]), r[1], id_key(r[2])))
+    # (id_key(from), rel, id_key(to)) flattened: id keys are pairs, so the order is the
+    # same, and a flat tuple compares without a nested compare per id
+    return sorted(rows, key=lambda r: (*id_key(r[0]), r[1], *id_key(r[2])))
 
 
 def _doc_key(spec: ProductSpec, codes: tuple[str, ...]) -> tuple:
@@ -196,6 +229,11 @@ class _Rows:
         return b
 
     def dumps(self, rows: Iterable[tuple]) -> bytes:
+        if not self.remember:
+            rows = list(rows)
+            text = aot_rows(self.key, self.names, rows)
+            if text is not None:
+                return (text + "\n").encode("utf-8") if rows else _dump({self.key: []})
         blocks = [self.block(r) for r in rows]
         if not blocks:
             return _dump({self.key: []})

@@ -115,6 +115,8 @@ def normalise(text: str) -> str:
         text = "\n".join(stripped)
     while "\n\n\n" in text:  # str.replace, unlike a regex, skips ahead in C: runs of 3+ end as 2
         text = text.replace("\n\n\n", "\n\n")
+    if text[-1:] == "\n" and text[-2:] != "\n\n" and text[:1] != "\n":
+        return text  # already one final newline and none leading: spare copying the whole text
     return text.strip("\n") + "\n"
 
 

@@ -119,6 +119,22 @@ def aot_row(key: str, names: tuple[str, ...], values: tuple) -> str:
     return "\n".join([f"[[{key}]]", *_split(dict(zip(names, values)))[0]])
 
 
+def aot_rows(key: str, names: tuple[str, ...], rows: list[tuple]) -> str | None:
+    """`"\\n\\n".join(aot_row(key, names, r) for r in rows)` when every cell is a string
+    (a facet of ids and titles, such as the edges), else None.
+
+    The cells of all rows are escaped and filled in one pass, without a call per row.
+    """
+    fmt = _ROW_FORMATS.get((key, names))
+    if fmt is None:
+        fmt = _ROW_FORMATS[key, names] = _row_format(key, names)
+    try:
+        text = "\n\n".join([fmt.format(*map(_enc, r)) for r in rows])
+    except TypeError:  # a cell that is not a string
+        return None
+    return text if "\x7f" not in text else None
+
+
 _ROW_FORMATS: dict[tuple[str, tuple[str, ...]], str] = {}
 
 
