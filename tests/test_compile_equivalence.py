@@ -462,3 +462,44 @@ def test_answer_blocks_are_what_the_loop_prints(tmp_path, compared_specs):
                 assert looped == compile_spec(spec, CompileOptions(adversarial, parts=parts)), spec.name
     finally:
         environment.cache_clear()
+
+
+def test_places_group_lines_by_document_as_the_plain_loop_does():
+    from generator.compile.templating import _places, places
+    from generator.model import Source
+
+    def plain(sources):
+        groups = {}
+        for s in sources:
+            doc, _, line = str(s).partition(":")
+            groups.setdefault(doc, [])
+            if line:
+                groups[doc].append(line)
+        return "; ".join(f"{d}:{', '.join(ls)}" if ls else d for d, ls in groups.items())
+
+    rnd = random.Random(14)
+    parts = ["D1.md", "D2.md", ":", "12", "3", "", "a:b", " "]
+    for _ in range(5000):
+        sources = tuple("".join(rnd.choice(parts) for _ in range(rnd.randint(0, 4))) for _ in range(rnd.randint(0, 4)))
+        assert places(sources) == plain(sources) == places(list(sources)), sources
+    _places.cache_clear()
+    for src in (Source("D2_SPECIFICATION.md", 7), Source("D2_SPECIFICATION.md", 0)):
+        assert places((src,)) == plain((src,)), src
+
+
+def test_memo_of_one_object_is_the_memo_of_a_tuple_of_it():
+    from generator.compile.sections import _MEMO, _memo, _memo_all
+
+    objs = [object() for _ in range(50)]
+    calls = []
+
+    def make(*xs):
+        calls.append(xs)
+        return [id(x) for x in xs]
+
+    for o in objs:
+        assert _memo("test kind", o, make) == [id(o)]
+        assert _memo_all("test kind", (o,), make) == [id(o)] and _memo("test kind", o, make) == [id(o)]
+    assert len(calls) == len(objs)
+    _MEMO.clear()
+    assert _memo("test kind", objs[0], make) == [id(objs[0])] and len(calls) == len(objs) + 1

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from generator.compile.tomlout import _array, _enc, _value, aot_row, aot_rows, dumps
 from generator.compile.inputs import TaskInputs, handoff_id, inputs_repr_bytes, one_line, src
 from generator.compile.questions import Question
+from generator.compile.sections import _memo
 from generator.model import BUILDER_VISIBLE_DOCS, ProductSpec
 from generator.compile.inputs import key_of as id_key
 
@@ -65,13 +66,13 @@ def handoff_toml(t: TaskInputs, sections: dict[str, tuple[str, ...]], digest: st
     """
     hid = handoff_id(t.task.id)
     trace = {
-        "scenarios": [r.id for r in t.scenarios],
-        "contracts": [r.id for r in t.contracts],
-        "entities": [r.id for r in t.entities],
-        "articles": [r.id for r in t.articles],
-        "depends_on": t.depends_on,
-        "files": t.files,
-        "missing": t.missing,
+        "scenarios": _array([r.id for r in t.scenarios]),
+        "contracts": _array([r.id for r in t.contracts]),
+        "entities": _array([r.id for r in t.entities]),
+        "articles": _memo("article ids array", t.articles, _ids_array),
+        "depends_on": _array(t.depends_on),
+        "files": _array(t.files),
+        "missing": _array(t.missing),
     }
     lines = [
         f"handoff_id = {_enc(hid)}",
@@ -85,12 +86,21 @@ def handoff_toml(t: TaskInputs, sections: dict[str, tuple[str, ...]], digest: st
         f"handoff = {_enc(handoff_path(hid, 'BUILDER_HANDOFF'))}",
         "",
         "[trace]",
-        *[f"{k} = {_array(v)}" for k, v in trace.items()],
+        *[f"{k} = {v}" for k, v in trace.items()],
         "",
         "[sections]",
-        *[f"{k} = {_array(v)}" for k, v in sections.items()],
+        *[f"{k} = {_memo('sources array', v, _array) if k in _SHARED_SECTIONS else _array(v)}" for k, v in sections.items()],
     ]
     return _text_bytes(lines)
+
+
+# Sections whose sources `section_sources` makes once per build from spec-wide
+# pieces (the same tuple in every task), so their arrays are written once too.
+_SHARED_SECTIONS = frozenset(("constraints", "principles"))
+
+
+def _ids_array(refs) -> str:
+    return _array([r.id for r in refs])
 
 
 def prompt_toml(t: TaskInputs, qs: list[Question], contract_version: str, adversarial: str, digest: str = "") -> bytes:

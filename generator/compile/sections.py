@@ -86,6 +86,9 @@ _MEMO_MAX = 1 << 15
 
 def _memo(kind: str, obj, make):
     """`make(obj)`, remembered while `obj` lives (keyed by identity)."""
+    hit = _MEMO.get((kind, id(obj)))  # the key `_memo_all` gives one object
+    if hit is not None and hit[0][0] is obj:
+        return hit[1]
     return _memo_all(kind, (obj,), make)
 
 

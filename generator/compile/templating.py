@@ -42,6 +42,10 @@ def places(sources) -> str:
 
 @lru_cache(maxsize=4096)
 def _places(sources: tuple) -> str:
+    if len(sources) == 1:  # often a single place: it stands as it is, or its document alone
+        s = str(sources[0])
+        doc, _, line = s.partition(":")
+        return s if line else doc
     groups: dict[str, list[str]] = {}
     for s in sources:
         doc, _, line = str(s).partition(":")
