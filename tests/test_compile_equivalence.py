@@ -503,3 +503,25 @@ def test_memo_of_one_object_is_the_memo_of_a_tuple_of_it():
     assert len(calls) == len(objs)
     _MEMO.clear()
     assert _memo("test kind", objs[0], make) == [id(objs[0])] and len(calls) == len(objs) + 1
+
+
+def test_file_words_and_entity_ids_are_what_the_plain_scans_find(compared_specs):
+    import re
+
+    from generator.compile.inputs import _ENTITY_ID_RE, _FILE_WORD_RE, _task_text
+    from generator.spec.ids import find_ids
+
+    plain_words = re.compile(r"[\w./-]+\.\w+")
+
+    def check(text):
+        assert _FILE_WORD_RE.findall(text) == plain_words.findall(text), repr(text)
+        assert _ENTITY_ID_RE.findall(text) == [i for i in find_ids(text) if i.startswith("E-")], repr(text)
+
+    rnd = random.Random(15)
+    parts = ["a", ".", "/", "-", "_", " ", "x.py", "..", "./", "é", "٣", ".b", "\n", ",", "a.b.c", "`",
+             "E-1", "E-002", "xE-3", "E-4x", "-E-5", "E-6-", "E-7_", "(", "E", "8", "SC-1", "SIDE-1", "T-1E-2", "ERR-3", "E-9."]
+    for _ in range(50000):
+        check("".join(rnd.choice(parts) for _ in range(rnd.randint(0, 8))))
+    for spec in compared_specs:
+        for task in spec.tasks:
+            check(_task_text(task))

@@ -23,7 +23,14 @@ key_of = norm_id
 
 _TASK_NUM_RE = re.compile(r"^T-(\d+)([A-Za-z]*)$")
 _ARTICLE_RE = re.compile(r"\bArt(?:icles?|\.)?\s+(\d+(?:\s*(?:,|and|&|-|–|through)\s*\d+)*)", re.IGNORECASE)
-_FILE_WORD_RE = re.compile(r"[\w./-]+\.\w+")
+# A word with a dot in it ("src/app.py"). A match can only start where a run of
+# [\w./-] does (a later start would need a later dot, which the first start
+# takes), so the look-behind gives the same matches while sparing a scan of
+# the rest of the run from every position inside it.
+_FILE_WORD_RE = re.compile(r"(?<![\w./-])[\w./-]+\.\w+")
+# The D3 entity ids among `find_ids`: "E-" with the same boundaries as
+# `ID_RE`. No other id can hold one, since ids start after no [\w-] character.
+_ENTITY_ID_RE = re.compile(r"E(?<![\w-]E)-\d+(?![\w-]*\w)")
 # What any _ARTICLE_RE match leaves in the lower-cased text: "art" after a
 # non-word character, then "i" (or a dotless i) of "icle", a "." or a space.
 _ARTICLE_HINT_RE = re.compile(r"art(?<!\wart)[iı.\s]")  # the literal first: found by fast search
@@ -479,7 +486,7 @@ def task_scope(ix: SpecIndex, task: Task, contracts: tuple[Ref, ...] | None = No
     files: list[str] = [plan_files[n] for n in sorted(chosen)]
     known = {_basename(f) for f in files}
     files += [f for b, f in comp_files.items() if b not in known]
-    ent_ids = [i for i in find_ids(text) if i.startswith("E-")]
+    ent_ids = _ENTITY_ID_RE.findall(text)  # the ids `find_ids` gives that start with "E-"
     for c in contracts:
         ent_ids += _named_entities(ix, c)
     for c in components:
