@@ -136,7 +136,7 @@ def _text_bytes(lines: list[str]) -> bytes:
 def _question_row(q: Question) -> str:
     """One [[question]] row, as `dumps` writes {number, category, text, sources}, DEL left raw."""
     return (
-        f"[[question]]\nnumber = {_value(q.number)}\ncategory = {_enc(q.category)}\n"
+        f"[[question]]\nnumber = {q.number if q.number.__class__ is int else _value(q.number)}\ncategory = {_enc(q.category)}\n"
         f"text = {_enc(q.text)}\nsources = {_array(q.sources)}"
     )
 

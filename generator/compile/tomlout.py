@@ -25,14 +25,16 @@ def _array(v: list | tuple) -> str:
     Strings (the usual items) go through the C encoder in one pass; DEL can
     only occur inside a string, so it is escaped once over the whole text.
     """
+    if len(v) <= 1:  # most arrays of a task's files hold one id or place, or none
+        if not v:
+            return "[]"
+        out = f"[{_enc(v[0]) if v[0].__class__ is str else _value(v[0])}]"
+        return out.replace("\x7f", "\\u007f") if "\x7f" in out else out
     try:
         items = list(map(_enc, v))
     except TypeError:  # not all strings
         items = [_value(x) for x in v]
-    if len(items) <= 1:
-        out = f"[{items[0]}]" if items else "[]"
-    else:
-        out = "[\n    " + ",\n    ".join(items) + ",\n]"
+    out = "[\n    " + ",\n    ".join(items) + ",\n]"
     return out.replace("\x7f", "\\u007f") if "\x7f" in out else out
 
 
