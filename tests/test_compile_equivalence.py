@@ -337,20 +337,9 @@ def compared_specs(synthetic_spec):
 def _plain_index(spec) -> bytes:
     import json
 
-    from generator.compile.facets import handoff_path
-    from generator.compile.inputs import handoff_id
-    from generator.spec.ids import id_key
+    from generator.compile.facets import _index_entries
 
-    out = {}
-    for task in sorted(spec.tasks, key=lambda t: id_key(t.id)):
-        hid = handoff_id(task.id)
-        out[task.id] = {
-            "contracts": list(task.contracts),
-            "handoff_id": hid,
-            "path": handoff_path(hid, "BUILDER_HANDOFF"),
-            "scenarios": list(task.scenarios),
-        }
-    return (json.dumps(out, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    return (json.dumps(_index_entries(spec), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 def test_index_json_is_what_json_writes(compared_specs):
@@ -394,22 +383,12 @@ def test_aot_rows_join_one_row_at_a_time():
 def test_edges_are_in_nested_id_key_order(compared_specs):
     from types import SimpleNamespace as NS
 
-    from generator.compile.facets import _edges
+    from generator.compile.facets import _edge_rows, _edges
     from generator.compile.inputs import SpecIndex, task_scope
     from generator.spec.ids import id_key
 
     def plain(spec, entities_of):
-        rows = set()
-        for t in spec.tasks:
-            rows.update((t.id, "satisfies", s) for s in t.scenarios)
-            rows.update((t.id, "implements", c) for c in t.contracts)
-            rows.update((t.id, "depends_on", d) for d in t.depends_on)
-            rows.update((t.id, "uses", e) for e in entities_of.get(t.id, []))
-        for c in spec.contracts:
-            rows.update((s, "specified_by", c.id) for s in c.scenarios)
-        for e in spec.entities:
-            rows.update((e.id, "serves", s) for s in e.scenarios)
-        return sorted(rows, key=lambda r: (id_key(r[0]), r[1], id_key(r[2])))
+        return sorted(_edge_rows(spec, entities_of), key=lambda r: (id_key(r[0]), r[1], id_key(r[2])))
 
     for spec in compared_specs:
         ix = SpecIndex(spec)

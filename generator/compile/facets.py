@@ -135,14 +135,19 @@ def _text_bytes(lines: list[str]) -> bytes:
 
 def _question_row(q: Question) -> str:
     """One [[question]] row, as `dumps` writes {number, category, text, sources}, DEL left raw."""
+    number = q.number if q.number.__class__ is int else _value(q.number)  # an int is its own TOML
     return (
-        f"[[question]]\nnumber = {q.number if q.number.__class__ is int else _value(q.number)}\ncategory = {_enc(q.category)}\n"
+        f"[[question]]\nnumber = {number}\ncategory = {_enc(q.category)}\n"
         f"text = {_enc(q.text)}\nsources = {_array(q.sources)}"
     )
 
 
 def index_json(spec: ProductSpec) -> bytes:
     """`handoff_index.json`: task id → handoff id, path, scenarios, contracts (numeric task order)."""
+    return (_index_text(_index_entries(spec)) + "\n").encode("utf-8")
+
+
+def _index_entries(spec: ProductSpec) -> dict[str, dict]:
     out: dict[str, dict] = {}
     for task in sorted(spec.tasks, key=lambda t: id_key(t.id)):
         hid = handoff_id(task.id)
@@ -152,7 +157,7 @@ def index_json(spec: ProductSpec) -> bytes:
             "path": handoff_path(hid, "BUILDER_HANDOFF"),
             "scenarios": list(task.scenarios),
         }
-    return (_index_text(out) + "\n").encode("utf-8")
+    return out
 
 
 def _index_text(out: dict[str, dict]) -> str:
@@ -191,6 +196,12 @@ def _by_id(items):
 
 
 def _edges(spec: ProductSpec, entities_of: dict[str, list[str]]) -> list[tuple[str, str, str]]:
+    # (id_key(from), rel, id_key(to)) flattened: id keys are pairs, so the order is the
+    # same, and a flat tuple compares without a nested compare per id
+    return sorted(_edge_rows(spec, entities_of), key=lambda r: (*id_key(r[0]), r[1], *id_key(r[2])))
+
+
+def _edge_rows(spec: ProductSpec, entities_of: dict[str, list[str]]) -> set[tuple[str, str, str]]:
     rows: set[tuple[str, str, str]] = set()
     for t in spec.tasks:
         rows.update((t.id, "satisfies", s) for s in t.scenarios)
@@ -201,9 +212,7 @@ def _edges(spec: ProductSpec, entities_of: dict[str, list[str]]) -> list[tuple[s
         rows.update((s, "specified_by", c.id) for s in c.scenarios)
     for e in spec.entities:
         rows.update((e.id, "serves", s) for s in e.scenarios)
-    # (id_key(from), rel, id_key(to)) flattened: id keys are pairs, so the order is the
-    # same, and a flat tuple compares without a nested compare per id
-    return sorted(rows, key=lambda r: (*id_key(r[0]), r[1], *id_key(r[2])))
+    return rows
 
 
 def _doc_key(spec: ProductSpec, codes: tuple[str, ...]) -> tuple:
