@@ -63,9 +63,13 @@ def with_blocks(items: dict, names: tuple[str, ...]) -> dict:
     (`{{ items["articles_text"] }}{##}`, the comment taking the line's own newline)
     rather than a loop of two outputs per line. The lists stay for overlays."""
     for name in names:
-        lines = items[name]
-        items[f"{name}_text"] = "\n".join(lines) + "\n" if lines else ""
+        items[f"{name}_text"] = block(items[name])
     return items
+
+
+def block(lines) -> str:
+    """Lines as one block, each ending in a newline ("" for none)."""
+    return "\n".join(lines) + "\n" if lines else ""
 
 
 def test_name(ident: str, title: str) -> str:
