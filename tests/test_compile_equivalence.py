@@ -504,3 +504,20 @@ def test_file_words_and_entity_ids_are_what_the_plain_scans_find(compared_specs)
     for spec in compared_specs:
         for task in spec.tasks:
             check(_task_text(task))
+
+
+def test_render_context_is_the_one_template_new_context_makes(tmp_path):
+    from generator.compile.templating import ANSWERS, HANDOFF, PROMPT, _loaded, environment
+
+    (tmp_path / PROMPT).write_text("{{ hid }} {{ test_name('a', 'b') }}\n", encoding="utf-8")
+    try:
+        for overlay in ("", str(tmp_path)):
+            for name in (HANDOFF, PROMPT, ANSWERS):
+                template, globals_, new_context = _loaded(environment(overlay), name)
+                values = {**globals_, "hid": "H-1", "t": object()}
+                ours, plain = new_context(dict(values), True, globals_), template.new_context(dict(values), shared=True)
+                for attr in ("parent", "vars", "name", "globals_keys", "exported_vars", "blocks", "environment"):
+                    assert getattr(ours, attr) == getattr(plain, attr), (name, attr)
+                assert vars(ours.eval_ctx) == vars(plain.eval_ctx)
+    finally:
+        environment.cache_clear()
