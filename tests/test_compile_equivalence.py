@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 from json.encoder import encode_basestring
 
 import pytest
@@ -305,3 +306,218 @@ def test_handoff_toml_is_what_dumps_writes(synthetic_spec):
     odd = dataclasses.replace(t, task=dataclasses.replace(t.task, title="a\x7fb", source=""), missing=("X\x7f",))
     sections = dict(section_sources(odd), mission=("D8\x7f:1",))
     assert handoff_toml(odd, sections, "d") == plain(odd, sections, "d")
+
+
+# --- shortcuts in the facets, the index, the digest and the answers template ---------------
+
+
+def _specs_to_compare(synthetic_spec):
+    """The example spec, synthetic specs in both styles, and the corpus specs when present."""
+    from conftest import CORPUS, EXAMPLE_SPEC
+    from synth import generate_spec
+
+    from generator.spec import load_spec
+
+    specs = [load_spec(EXAMPLE_SPEC), synthetic_spec]
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        generate_spec(Path(tmp) / "c", tasks=30, style="compressed", seed=4)
+        specs.append(load_spec(Path(tmp) / "c"))
+    if CORPUS.exists():
+        specs += [load_spec(p.parent) for p in sorted(CORPUS.rglob("D2_SPECIFICATION.md"))]
+    return specs
+
+
+@pytest.fixture(scope="module")
+def compared_specs(synthetic_spec):
+    return _specs_to_compare(synthetic_spec)
+
+
+def _plain_index(spec) -> bytes:
+    import json
+
+    from generator.compile.facets import _index_entries
+
+    return (json.dumps(_index_entries(spec), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def test_index_json_is_what_json_writes(compared_specs):
+    import json
+
+    from generator.compile.facets import _index_text, index_json
+
+    for spec in compared_specs:
+        assert index_json(spec) == _plain_index(spec), spec.name
+    rnd = random.Random(11)
+    cells = ["", "T-1", 'q"\\', "ü—\n\t", "\x00\x7f", "\u2028", "{}", 3]
+    for _ in range(3000):
+        out = {}
+        for _ in range(rnd.randint(0, 4)):
+            out[rnd.choice(cells[:-1])] = {
+                "contracts": [rnd.choice(cells) for _ in range(rnd.randint(0, 3))],
+                "handoff_id": rnd.choice(cells[:-1]),
+                "path": rnd.choice(cells[:-1]),
+                "scenarios": [rnd.choice(cells) for _ in range(rnd.randint(0, 3))],
+            }
+        assert _index_text(out) == json.dumps(out, indent=2, ensure_ascii=False), out
+
+
+def test_aot_rows_join_one_row_at_a_time():
+    from generator.compile.facets import _Rows
+    from generator.compile.tomlout import aot_row, aot_rows
+
+    rnd = random.Random(12)
+    cells = ["", "a", "b\x7f", 'q"\\', "ü\n\t—", "{0}", "}{", 7, ("x", "y"), ()]
+    names = ("id", "t{i}tle", "rel")
+    for n in range(3000):
+        strings_only = n % 2 == 0
+        pool = [c for c in cells if c.__class__ is str and "\x7f" not in c] if strings_only else cells
+        rows = [tuple(rnd.choice(pool) for _ in names) for _ in range(rnd.randint(0, 5))]
+        want = "\n\n".join(aot_row("edge", names, r) for r in rows)
+        got = aot_rows("edge", names, rows)
+        assert got == want if strings_only else got in (None, want), rows
+        assert _Rows("edge", names, None, remember=False).dumps(rows) == _Rows("edge", names, {}).dumps(rows)
+
+
+def test_edges_are_in_nested_id_key_order(compared_specs):
+    from types import SimpleNamespace as NS
+
+    from generator.compile.facets import _edge_rows, _edges
+    from generator.compile.inputs import SpecIndex, task_scope
+    from generator.spec.ids import id_key
+
+    def plain(spec, entities_of):
+        return sorted(_edge_rows(spec, entities_of), key=lambda r: (id_key(r[0]), r[1], id_key(r[2])))
+
+    for spec in compared_specs:
+        ix = SpecIndex(spec)
+        entities_of = {t.id: task_scope(ix, t)[2] for t in spec.tasks}
+        assert _edges(spec, entities_of) == plain(spec, entities_of), spec.name
+    rnd = random.Random(13)
+    ids = ["T-1", "T-001", "T-10", "T-2", "SC-1", "SC-01", "E-3", "x", "T-", "t-1", " T-1 "]
+    for _ in range(500):
+        pick = lambda: [rnd.choice(ids) for _ in range(rnd.randint(0, 3))]  # noqa: E731
+        spec = NS(
+            tasks=[NS(id=rnd.choice(ids), scenarios=pick(), contracts=pick(), depends_on=pick()) for _ in range(4)],
+            contracts=[NS(id=rnd.choice(ids), scenarios=pick()) for _ in range(2)],
+            entities=[NS(id=rnd.choice(ids), scenarios=pick()) for _ in range(2)],
+        )
+        entities_of = {t.id: pick() for t in spec.tasks}
+        assert _edges(spec, entities_of) == plain(spec, entities_of)
+
+
+def test_inputs_digest_hashes_the_dataclass_repr(compared_specs):
+    import hashlib
+
+    from generator.compile.core import forget_shared_items
+    from generator.compile.facets import inputs_digest
+
+    for spec in compared_specs:
+        inputs = _all_inputs(spec)
+        want = ["sha256:" + hashlib.sha256(repr(t).encode("utf-8")).hexdigest() for t in inputs]
+        assert [inputs_digest(t) for t in inputs] == want, spec.name
+        assert [inputs_digest(t) for t in inputs] == want  # again, from the remembered parts
+        forget_shared_items()
+
+
+def test_answer_blocks_are_what_the_loop_prints(tmp_path, compared_specs):
+    """The answers template prints one text made in Python; the loop its comment shows gives the same bytes."""
+    import re
+
+    from generator.compile import CompileOptions, compile_spec
+    from generator.compile.templating import ANSWERS, default_dir, environment
+
+    default = (default_dir() / ANSWERS).read_text(encoding="utf-8")
+    loop = re.search(r"^\{% for q, .*?\{% endfor %\}\n", default, flags=re.M | re.S).group(0)
+    body = default.split("-#}\n", 1)[1]
+    assert body.count('{{ items["answered_text"] }}{##}\n') == 1
+    (tmp_path / ANSWERS).write_text(body.replace('{{ items["answered_text"] }}{##}\n', loop), encoding="utf-8")
+    try:
+        for spec in compared_specs:
+            for adversarial in ("genesis", "infrastructure"):
+                parts = frozenset({"prompts"})
+                looped = compile_spec(spec, CompileOptions(adversarial, templates=str(tmp_path), parts=parts))
+                assert looped == compile_spec(spec, CompileOptions(adversarial, parts=parts)), spec.name
+    finally:
+        environment.cache_clear()
+
+
+def test_places_group_lines_by_document_as_the_plain_loop_does():
+    from generator.compile.templating import _places, places
+    from generator.model import Source
+
+    def plain(sources):
+        groups = {}
+        for s in sources:
+            doc, _, line = str(s).partition(":")
+            groups.setdefault(doc, [])
+            if line:
+                groups[doc].append(line)
+        return "; ".join(f"{d}:{', '.join(ls)}" if ls else d for d, ls in groups.items())
+
+    rnd = random.Random(14)
+    parts = ["D1.md", "D2.md", ":", "12", "3", "", "a:b", " "]
+    for _ in range(5000):
+        sources = tuple("".join(rnd.choice(parts) for _ in range(rnd.randint(0, 4))) for _ in range(rnd.randint(0, 4)))
+        assert places(sources) == plain(sources) == places(list(sources)), sources
+    _places.cache_clear()
+    for src in (Source("D2_SPECIFICATION.md", 7), Source("D2_SPECIFICATION.md", 0)):
+        assert places((src,)) == plain((src,)), src
+
+
+def test_memo_of_one_object_is_the_memo_of_a_tuple_of_it():
+    from generator.compile.sections import _MEMO, _memo, _memo_all
+
+    objs = [object() for _ in range(50)]
+    calls = []
+
+    def make(*xs):
+        calls.append(xs)
+        return [id(x) for x in xs]
+
+    for o in objs:
+        assert _memo("test kind", o, make) == [id(o)]
+        assert _memo_all("test kind", (o,), make) == [id(o)] and _memo("test kind", o, make) == [id(o)]
+    assert len(calls) == len(objs)
+    _MEMO.clear()
+    assert _memo("test kind", objs[0], make) == [id(objs[0])] and len(calls) == len(objs) + 1
+
+
+def test_file_words_and_entity_ids_are_what_the_plain_scans_find(compared_specs):
+    import re
+
+    from generator.compile.inputs import _ENTITY_ID_RE, _FILE_WORD_RE, _task_text
+    from generator.spec.ids import find_ids
+
+    plain_words = re.compile(r"[\w./-]+\.\w+")
+
+    def check(text):
+        assert _FILE_WORD_RE.findall(text) == plain_words.findall(text), repr(text)
+        assert _ENTITY_ID_RE.findall(text) == [i for i in find_ids(text) if i.startswith("E-")], repr(text)
+
+    rnd = random.Random(15)
+    parts = ["a", ".", "/", "-", "_", " ", "x.py", "..", "./", "é", "٣", ".b", "\n", ",", "a.b.c", "`",
+             "E-1", "E-002", "xE-3", "E-4x", "-E-5", "E-6-", "E-7_", "(", "E", "8", "SC-1", "SIDE-1", "T-1E-2", "ERR-3", "E-9."]
+    for _ in range(50000):
+        check("".join(rnd.choice(parts) for _ in range(rnd.randint(0, 8))))
+    for spec in compared_specs:
+        for task in spec.tasks:
+            check(_task_text(task))
+
+
+def test_render_context_is_the_one_template_new_context_makes(tmp_path):
+    from generator.compile.templating import ANSWERS, HANDOFF, PROMPT, _loaded, environment
+
+    (tmp_path / PROMPT).write_text("{{ hid }} {{ test_name('a', 'b') }}\n", encoding="utf-8")
+    try:
+        for overlay in ("", str(tmp_path)):
+            for name in (HANDOFF, PROMPT, ANSWERS):
+                template, globals_, new_context = _loaded(environment(overlay), name)
+                values = {**globals_, "hid": "H-1", "t": object()}
+                ours, plain = new_context(dict(values), True, globals_), template.new_context(dict(values), shared=True)
+                for attr in ("parent", "vars", "name", "globals_keys", "exported_vars", "blocks", "environment"):
+                    assert getattr(ours, attr) == getattr(plain, attr), (name, attr)
+                assert vars(ours.eval_ctx) == vars(plain.eval_ctx)
+    finally:
+        environment.cache_clear()

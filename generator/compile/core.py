@@ -92,13 +92,19 @@ def compile_task(t: TaskInputs, options: CompileOptions) -> dict[str, bytes]:
 def prompt_items(qs: list[Question], rules: list[str]) -> dict:
     """The prompt's and the expected answers' numbered lines, formatted once here
     rather than item by item in the templates (their wording is the templates')."""
+    answers = [(q, "- " + "\n- ".join(q.answer) if q.answer else "", places(q.sources) if q.sources else "") for q in qs]
     items = {
         "rules": [f"{n}. {r}" for n, r in enumerate(rules, 1)],
         "verification": [f"{q.number}. {q.text}" for q in qs if q.number <= 10],
         "adversarial": [f"{q.number}. {q.text}" for q in qs if q.number > 10],
-        "answers": [(q, "- " + "\n- ".join(q.answer) if q.answer else "", places(q.sources) if q.sources else "") for q in qs],
+        "answers": answers,
+        # each question with its answer, as the loop in the answers template's comment prints it
+        "answered": [
+            f"## {q.number}. {q.category.capitalize()}\n\n{q.text}\n\n{answer}\n" + (f"\n_From: {cited}_\n" if cited else "")
+            for q, answer, cited in answers
+        ],
     }
-    return with_blocks(items, ("rules", "verification", "adversarial"))
+    return with_blocks(items, ("rules", "verification", "adversarial", "answered"))
 
 
 def mandatory_rules(t: TaskInputs) -> list[str]:

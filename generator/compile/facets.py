@@ -12,9 +12,10 @@ import hashlib
 import json
 from collections.abc import Iterable
 
-from generator.compile.tomlout import _array, _enc, _value, aot_row, dumps
-from generator.compile.inputs import TaskInputs, handoff_id, inputs_repr, one_line, src
+from generator.compile.tomlout import _array, _enc, _value, aot_row, aot_rows, dumps
+from generator.compile.inputs import TaskInputs, handoff_id, inputs_repr_bytes, one_line, src
 from generator.compile.questions import Question
+from generator.compile.sections import _memo
 from generator.model import BUILDER_VISIBLE_DOCS, ProductSpec
 from generator.compile.inputs import key_of as id_key
 
@@ -44,7 +45,7 @@ _dump = dumps
 
 def inputs_digest(t: TaskInputs) -> str:
     """Digest of everything a task's outputs are computed from."""
-    return "sha256:" + hashlib.sha256(inputs_repr(t).encode("utf-8")).hexdigest()
+    return "sha256:" + hashlib.sha256(inputs_repr_bytes(t)).hexdigest()
 
 
 def spec_digest(spec: ProductSpec) -> str:
@@ -65,13 +66,13 @@ def handoff_toml(t: TaskInputs, sections: dict[str, tuple[str, ...]], digest: st
     """
     hid = handoff_id(t.task.id)
     trace = {
-        "scenarios": [r.id for r in t.scenarios],
-        "contracts": [r.id for r in t.contracts],
-        "entities": [r.id for r in t.entities],
-        "articles": [r.id for r in t.articles],
-        "depends_on": t.depends_on,
-        "files": t.files,
-        "missing": t.missing,
+        "scenarios": _array([r.id for r in t.scenarios]),
+        "contracts": _array([r.id for r in t.contracts]),
+        "entities": _array([r.id for r in t.entities]),
+        "articles": _memo("article ids array", t.articles, _ids_array),
+        "depends_on": _array(t.depends_on),
+        "files": _array(t.files),
+        "missing": _array(t.missing),
     }
     lines = [
         f"handoff_id = {_enc(hid)}",
@@ -85,12 +86,21 @@ def handoff_toml(t: TaskInputs, sections: dict[str, tuple[str, ...]], digest: st
         f"handoff = {_enc(handoff_path(hid, 'BUILDER_HANDOFF'))}",
         "",
         "[trace]",
-        *[f"{k} = {_array(v)}" for k, v in trace.items()],
+        *[f"{k} = {v}" for k, v in trace.items()],
         "",
         "[sections]",
-        *[f"{k} = {_array(v)}" for k, v in sections.items()],
+        *[f"{k} = {_memo('sources array', v, _array) if k in _SHARED_SECTIONS else _array(v)}" for k, v in sections.items()],
     ]
     return _text_bytes(lines)
+
+
+# Sections whose sources `section_sources` makes once per build from spec-wide
+# pieces (the same tuple in every task), so their arrays are written once too.
+_SHARED_SECTIONS = frozenset(("constraints", "principles"))
+
+
+def _ids_array(refs) -> str:
+    return _array([r.id for r in refs])
 
 
 def prompt_toml(t: TaskInputs, qs: list[Question], contract_version: str, adversarial: str, digest: str = "") -> bytes:
@@ -125,14 +135,19 @@ def _text_bytes(lines: list[str]) -> bytes:
 
 def _question_row(q: Question) -> str:
     """One [[question]] row, as `dumps` writes {number, category, text, sources}, DEL left raw."""
+    number = q.number if q.number.__class__ is int else _value(q.number)  # an int is its own TOML
     return (
-        f"[[question]]\nnumber = {_value(q.number)}\ncategory = {_enc(q.category)}\n"
+        f"[[question]]\nnumber = {number}\ncategory = {_enc(q.category)}\n"
         f"text = {_enc(q.text)}\nsources = {_array(q.sources)}"
     )
 
 
 def index_json(spec: ProductSpec) -> bytes:
     """`handoff_index.json`: task id → handoff id, path, scenarios, contracts (numeric task order)."""
+    return (_index_text(_index_entries(spec)) + "\n").encode("utf-8")
+
+
+def _index_entries(spec: ProductSpec) -> dict[str, dict]:
     out: dict[str, dict] = {}
     for task in sorted(spec.tasks, key=lambda t: id_key(t.id)):
         hid = handoff_id(task.id)
@@ -142,7 +157,38 @@ def index_json(spec: ProductSpec) -> bytes:
             "path": handoff_path(hid, "BUILDER_HANDOFF"),
             "scenarios": list(task.scenarios),
         }
-    return (json.dumps(out, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    return out
+
+
+def _index_text(out: dict[str, dict]) -> str:
+    """`json.dumps(out, indent=2, ensure_ascii=False)` for the index's fixed shape.
+
+    With an indent, json encodes in Python, value by value; here each entry is
+    one format of strings escaped by the same C function. Anything else than
+    strings and lists of strings goes to json itself.
+    """
+    if not out:
+        return "{}"
+    entries = []
+    for key, e in out.items():
+        contracts, hid, path, scenarios = e["contracts"], e["handoff_id"], e["path"], e["scenarios"]
+        if key.__class__ is not str or hid.__class__ is not str or path.__class__ is not str:
+            return json.dumps(out, indent=2, ensure_ascii=False)
+        try:
+            entries.append(
+                f'  {_enc(key)}: {{\n    "contracts": {_json_list(contracts)},\n    "handoff_id": {_enc(hid)},\n'
+                f'    "path": {_enc(path)},\n    "scenarios": {_json_list(scenarios)}\n  }}'
+            )
+        except TypeError:  # a list item that is not a string
+            return json.dumps(out, indent=2, ensure_ascii=False)
+    return "{\n" + ",\n".join(entries) + "\n}"
+
+
+def _json_list(items: list[str]) -> str:
+    """A list of strings as json writes it at the index's depth (indent 2)."""
+    if not items:
+        return "[]"
+    return "[\n      " + ",\n      ".join(map(_enc, items)) + "\n    ]"
 
 
 def _by_id(items):
@@ -150,6 +196,12 @@ def _by_id(items):
 
 
 def _edges(spec: ProductSpec, entities_of: dict[str, list[str]]) -> list[tuple[str, str, str]]:
+    # (id_key(from), rel, id_key(to)) flattened: id keys are pairs, so the order is the
+    # same, and a flat tuple compares without a nested compare per id
+    return sorted(_edge_rows(spec, entities_of), key=lambda r: (*id_key(r[0]), r[1], *id_key(r[2])))
+
+
+def _edge_rows(spec: ProductSpec, entities_of: dict[str, list[str]]) -> set[tuple[str, str, str]]:
     rows: set[tuple[str, str, str]] = set()
     for t in spec.tasks:
         rows.update((t.id, "satisfies", s) for s in t.scenarios)
@@ -160,7 +212,7 @@ def _edges(spec: ProductSpec, entities_of: dict[str, list[str]]) -> list[tuple[s
         rows.update((s, "specified_by", c.id) for s in c.scenarios)
     for e in spec.entities:
         rows.update((e.id, "serves", s) for s in e.scenarios)
-    return sorted(rows, key=lambda r: (id_key(r[0]), r[1], id_key(r[2])))
+    return rows
 
 
 def _doc_key(spec: ProductSpec, codes: tuple[str, ...]) -> tuple:
@@ -196,6 +248,11 @@ class _Rows:
         return b
 
     def dumps(self, rows: Iterable[tuple]) -> bytes:
+        if not self.remember:
+            rows = list(rows)
+            text = aot_rows(self.key, self.names, rows)
+            if text is not None:
+                return (text + "\n").encode("utf-8") if rows else _dump({self.key: []})
         blocks = [self.block(r) for r in rows]
         if not blocks:
             return _dump({self.key: []})

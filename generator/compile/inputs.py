@@ -23,7 +23,14 @@ key_of = norm_id
 
 _TASK_NUM_RE = re.compile(r"^T-(\d+)([A-Za-z]*)$")
 _ARTICLE_RE = re.compile(r"\bArt(?:icles?|\.)?\s+(\d+(?:\s*(?:,|and|&|-|–|through)\s*\d+)*)", re.IGNORECASE)
-_FILE_WORD_RE = re.compile(r"[\w./-]+\.\w+")
+# A word with a dot in it ("src/app.py"). A match can only start where a run of
+# [\w./-] does (a later start would need a later dot, which the first start
+# takes), so the look-behind gives the same matches while sparing a scan of
+# the rest of the run from every position inside it.
+_FILE_WORD_RE = re.compile(r"(?<![\w./-])[\w./-]+\.\w+")
+# The D3 entity ids among `find_ids`: "E-" with the same boundaries as
+# `ID_RE`. No other id can hold one, since ids start after no [\w-] character.
+_ENTITY_ID_RE = re.compile(r"E(?<![\w-]E)-\d+(?![\w-]*\w)")
 # What any _ARTICLE_RE match leaves in the lower-cased text: "art" after a
 # non-word character, then "i" (or a dotless i) of "icle", a "." or a space.
 _ARTICLE_HINT_RE = re.compile(r"art(?<!\wart)[iı.\s]")  # the literal first: found by fast search
@@ -118,25 +125,27 @@ class TaskInputs:
 
 # --- repr(TaskInputs), for the inputs digest ---------------------------------------
 #
-# The digest hashes `repr(t)`. Most of a task's Refs and Pieces (articles,
-# boundaries, plan sections …) are the same objects in every task, so their
-# reprs are remembered by identity instead of being rebuilt per task. The
-# f-strings below spell out the dataclass reprs field by field; a test holds
-# them equal to `repr`.
+# The digest hashes `repr(t)` as UTF-8. Most of a task's Refs and Pieces
+# (articles, boundaries, plan sections …) are the same objects in every task,
+# so their reprs are remembered by identity, already encoded, instead of being
+# rebuilt per task; the task's repr is then a join of bytes, and the long text
+# (wide as soon as one character is, such as a dash in a title) is never built
+# nor encoded as a whole. The f-strings below spell out the dataclass reprs
+# field by field; a test holds them equal to `repr`.
 
-_REPRS: dict[int, tuple[object, str]] = {}
+_REPRS: dict[int, tuple[object, bytes]] = {}
 _REPRS_MAX = 1 << 16
 
 
-def _remember(v, text: str) -> str:
+def _remember(v, data: bytes) -> bytes:
     if len(_REPRS) >= _REPRS_MAX:
         _REPRS.clear()
-    _REPRS[id(v)] = (v, text)
-    return text
+    _REPRS[id(v)] = (v, data)
+    return data
 
 
-def _item_repr(r) -> str:
-    """repr of a Ref or Piece, remembered while `r` lives."""
+def _item_repr(r) -> bytes:
+    """repr of a Ref or Piece as UTF-8, remembered while `r` lives."""
     hit = _REPRS.get(id(r))
     if hit is not None and hit[0] is r:
         return hit[1]
@@ -149,34 +158,36 @@ def _item_repr(r) -> str:
     elif c is Piece:
         text = f"Piece(name={r.name!r}, text={r.text!r}, source={r.source!r})"
     else:
-        return repr(r)
-    return _remember(r, text)
+        return repr(r).encode("utf-8")
+    return _remember(r, text.encode("utf-8"))
 
 
-def _items_repr(v: tuple) -> str:
-    """repr of a tuple of Refs or Pieces, remembered while `v` lives."""
+def _items_repr(v: tuple) -> bytes:
+    """repr of a tuple of Refs or Pieces as UTF-8, remembered while `v` lives."""
     if v.__class__ is not tuple:
-        return repr(v)
+        return repr(v).encode("utf-8")
     hit = _REPRS.get(id(v))
     if hit is not None and hit[0] is v:
         return hit[1]
     parts = [_item_repr(x) for x in v]
     if len(parts) == 1:
-        return _remember(v, f"({parts[0]},)")
-    return _remember(v, f"({', '.join(parts)})")
+        return _remember(v, b"(" + parts[0] + b",)")
+    return _remember(v, b"(" + b", ".join(parts) + b")")
 
 
-def _inputs_repr(t: TaskInputs) -> str:
+def _inputs_repr(t: TaskInputs) -> bytes:
     r, rs = _item_repr, _items_repr
-    return (
-        f"TaskInputs(spec_name={t.spec_name!r}, component={t.component!r}, package_id={t.package_id!r}, "
-        f"task={r(t.task)}, depends_on={t.depends_on!r}, dependents={t.dependents!r}, criteria={t.criteria!r}, "
-        f"scenarios={rs(t.scenarios)}, contracts={rs(t.contracts)}, entities={rs(t.entities)}, "
-        f"missing={t.missing!r}, articles={rs(t.articles)}, articles_named={t.articles_named!r}, "
-        f"boundaries={rs(t.boundaries)}, tooling={rs(t.tooling)}, not_list={rs(t.not_list)}, "
-        f"components={rs(t.components)}, files={t.files!r}, plan={rs(t.plan)}, context={rs(t.context)}, "
-        f"tool_rules={rs(t.tool_rules)}, conventions={rs(t.conventions)}, existing={rs(t.existing)})"
-    )
+    return b"".join([
+        f"TaskInputs(spec_name={t.spec_name!r}, component={t.component!r}, package_id={t.package_id!r}, task=".encode("utf-8"),
+        r(t.task),
+        f", depends_on={t.depends_on!r}, dependents={t.dependents!r}, criteria={t.criteria!r}, scenarios=".encode("utf-8"),
+        rs(t.scenarios), b", contracts=", rs(t.contracts), b", entities=", rs(t.entities),
+        f", missing={t.missing!r}, articles=".encode("utf-8"), rs(t.articles),
+        f", articles_named={t.articles_named!r}, boundaries=".encode("utf-8"), rs(t.boundaries),
+        b", tooling=", rs(t.tooling), b", not_list=", rs(t.not_list), b", components=", rs(t.components),
+        f", files={t.files!r}, plan=".encode("utf-8"), rs(t.plan), b", context=", rs(t.context),
+        b", tool_rules=", rs(t.tool_rules), b", conventions=", rs(t.conventions), b", existing=", rs(t.existing), b")",
+    ])
 
 
 _SPELLED = (
@@ -190,15 +201,22 @@ _SPELLED = (
 )
 
 
-def inputs_repr(t: TaskInputs) -> str:
-    """Exactly `repr(t)`, cheaply: shared Refs and Pieces are formatted once per build."""
+def inputs_repr_bytes(t: TaskInputs) -> bytes:
+    """Exactly `repr(t).encode("utf-8")`, cheaply: shared Refs and Pieces are formatted once per build."""
     if t.__class__ is not TaskInputs:
-        return repr(t)
+        return repr(t).encode("utf-8")
     return _inputs_repr(t)
 
 
+def inputs_repr(t: TaskInputs) -> str:
+    """Exactly `repr(t)` (the digest hashes `inputs_repr_bytes`)."""
+    return inputs_repr_bytes(t).decode("utf-8")
+
+
 if tuple(tuple(f.name for f in fields(c)) for c in (Ref, Piece, TaskInputs)) != _SPELLED:  # fields changed
-    _inputs_repr = repr  # noqa: F811  (stay exact; the spelled-out reprs no longer apply)
+
+    def _inputs_repr(t: TaskInputs) -> bytes:  # noqa: F811  (stay exact; the spelled-out reprs no longer apply)
+        return repr(t).encode("utf-8")
 
 
 def _pairs(*items: tuple[str, str]) -> tuple[tuple[str, str], ...]:
@@ -468,7 +486,7 @@ def task_scope(ix: SpecIndex, task: Task, contracts: tuple[Ref, ...] | None = No
     files: list[str] = [plan_files[n] for n in sorted(chosen)]
     known = {_basename(f) for f in files}
     files += [f for b, f in comp_files.items() if b not in known]
-    ent_ids = [i for i in find_ids(text) if i.startswith("E-")]
+    ent_ids = _ENTITY_ID_RE.findall(text)  # the ids `find_ids` gives that start with "E-"
     for c in contracts:
         ent_ids += _named_entities(ix, c)
     for c in components:

@@ -7,7 +7,7 @@ them whatever wording a project's templates use.
 from __future__ import annotations
 
 from generator.compile.inputs import Piece, Ref, TaskInputs
-from generator.compile.templating import places, test_name, with_blocks
+from generator.compile.templating import block, places, test_name, with_blocks
 
 SECTIONS: tuple[tuple[str, str], ...] = (
     ("mission", "Mission"),
@@ -86,6 +86,9 @@ _MEMO_MAX = 1 << 15
 
 def _memo(kind: str, obj, make):
     """`make(obj)`, remembered while `obj` lives (keyed by identity)."""
+    hit = _MEMO.get((kind, id(obj)))  # the key `_memo_all` gives one object
+    if hit is not None and hit[0][0] is obj:
+        return hit[1]
     return _memo_all(kind, (obj,), make)
 
 
@@ -153,11 +156,11 @@ def _file_line(f: str, components: tuple[Ref, ...]) -> str:
 # The plan and agent-context pieces a handoff shows, looked up once for the template.
 PIECES = ("architecture", "technical_context", "file_order", "testing_strategy", "commands")
 
-# The lists above that the default handoff template prints as blocks.
-LISTS = (
-    "sections", "mission", "articles", "boundaries", "conventions", "components", "criteria",
-    "depends", "tests", "existing", "files", "why", "tooling",
-)
+# The lists above that the default handoff template prints as blocks: the task's
+# own, and those made from spec-wide pieces (the same tuple in most tasks, so
+# their blocks are joined once per build).
+LISTS = ("sections", "mission", "components", "criteria", "depends", "tests", "files")
+SHARED_LISTS = ("articles", "boundaries", "conventions", "existing", "why", "tooling")
 
 
 def handoff_items(t: TaskInputs, sources: dict[str, tuple[str, ...]]) -> dict:
@@ -187,7 +190,13 @@ def handoff_items(t: TaskInputs, sources: dict[str, tuple[str, ...]]) -> dict:
         "existing": _memo("existing", t.existing, _existing_lines) if t.existing else (),
         "files": tuple([_file_line(f, t.components) for f in t.files]),
         "why": _memo("why", t.articles, _why_lines),
-        "tooling": _memo("tools", t.tooling, _tool_lines) + _memo("tools", t.tool_rules, _tool_lines),
+        "tooling": _memo_all("tooling", (t.tooling, t.tool_rules), _tooling_lines),
         "piece": {name: t.piece(name) for name in PIECES},
     }
+    for name in SHARED_LISTS:
+        items[f"{name}_text"] = _memo("block", items[name], block)
     return with_blocks(items, LISTS)
+
+
+def _tooling_lines(tooling: tuple[Ref, ...], tool_rules: tuple[Ref, ...]) -> tuple[str, ...]:
+    return _memo("tools", tooling, _tool_lines) + _memo("tools", tool_rules, _tool_lines)

@@ -42,6 +42,10 @@ def places(sources) -> str:
 
 @lru_cache(maxsize=4096)
 def _places(sources: tuple) -> str:
+    if len(sources) == 1:  # often a single place: it stands as it is, or its document alone
+        s = str(sources[0])
+        doc, _, line = s.partition(":")
+        return s if line else doc
     groups: dict[str, list[str]] = {}
     for s in sources:
         doc, _, line = str(s).partition(":")
@@ -59,9 +63,13 @@ def with_blocks(items: dict, names: tuple[str, ...]) -> dict:
     (`{{ items["articles_text"] }}{##}`, the comment taking the line's own newline)
     rather than a loop of two outputs per line. The lists stay for overlays."""
     for name in names:
-        lines = items[name]
-        items[f"{name}_text"] = "\n".join(lines) + "\n" if lines else ""
+        items[f"{name}_text"] = block(items[name])
     return items
+
+
+def block(lines) -> str:
+    """Lines as one block, each ending in a newline ("" for none)."""
+    return "\n".join(lines) + "\n" if lines else ""
 
 
 def test_name(ident: str, title: str) -> str:
@@ -94,15 +102,23 @@ def environment(overlay: str = ""):
 
 @lru_cache(maxsize=64)
 def _loaded(env, name: str) -> tuple:
-    """(template, its globals as a plain dict) for `env.get_template(name)`.
+    """(template, its globals as a plain dict, a maker of its render context) for
+    `env.get_template(name)`.
 
     With auto_reload off an environment gives the same template every time,
     so it is looked up once here rather than through its cache per render.
     `Template.render` merges the globals from a ChainMap on every call, which
     costs more than the short templates' own work; the dict is the same mapping.
+    `Template.new_context` is `new_context` with the template's own arguments
+    and that ChainMap, which the context only lists the keys of: given the
+    dict, it lists the same keys without walking the chain.
     """
+    from functools import partial
+
+    from jinja2.runtime import new_context
+
     template = env.get_template(name)
-    return template, dict(template.globals)
+    return template, dict(template.globals), partial(new_context, template.environment, template.name, template.blocks)
 
 
 def normalise(text: str) -> str:
@@ -115,6 +131,8 @@ def normalise(text: str) -> str:
         text = "\n".join(stripped)
     while "\n\n\n" in text:  # str.replace, unlike a regex, skips ahead in C: runs of 3+ end as 2
         text = text.replace("\n\n\n", "\n\n")
+    if text[-1:] == "\n" and text[-2:] != "\n\n" and text[:1] != "\n":
+        return text  # already one final newline and none leading: spare copying the whole text
     return text.strip("\n") + "\n"
 
 
@@ -133,8 +151,8 @@ def render(name: str, overlay: str = "", **context) -> bytes:
     import jinja2
 
     try:
-        template, globals_ = _loaded(environment(overlay), name)
-        ctx = template.new_context({**globals_, **context}, shared=True)
+        template, globals_, new_context = _loaded(environment(overlay), name)
+        ctx = new_context({**globals_, **context}, True, globals_)  # shared: the dict is the context's own
         return normalise(template.environment.concat(template.root_render_func(ctx))).encode("utf-8")
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(f"{exc.filename or exc.name}:{exc.lineno}: {exc.message}") from None

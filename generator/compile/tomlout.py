@@ -25,14 +25,16 @@ def _array(v: list | tuple) -> str:
     Strings (the usual items) go through the C encoder in one pass; DEL can
     only occur inside a string, so it is escaped once over the whole text.
     """
+    if len(v) <= 1:  # most arrays of a task's files hold one id or place, or none
+        if not v:
+            return "[]"
+        out = f"[{_enc(v[0]) if v[0].__class__ is str else _value(v[0])}]"
+        return out.replace("\x7f", "\\u007f") if "\x7f" in out else out
     try:
         items = list(map(_enc, v))
     except TypeError:  # not all strings
         items = [_value(x) for x in v]
-    if len(items) <= 1:
-        out = f"[{items[0]}]" if items else "[]"
-    else:
-        out = "[\n    " + ",\n    ".join(items) + ",\n]"
+    out = "[\n    " + ",\n    ".join(items) + ",\n]"
     return out.replace("\x7f", "\\u007f") if "\x7f" in out else out
 
 
@@ -117,6 +119,22 @@ def aot_row(key: str, names: tuple[str, ...], values: tuple) -> str:
         if "\x7f" not in text:  # DEL, which TOML forbids raw, goes the long way
             return text
     return "\n".join([f"[[{key}]]", *_split(dict(zip(names, values)))[0]])
+
+
+def aot_rows(key: str, names: tuple[str, ...], rows: list[tuple]) -> str | None:
+    """`"\\n\\n".join(aot_row(key, names, r) for r in rows)` when every cell is a string
+    (a facet of ids and titles, such as the edges), else None.
+
+    The cells of all rows are escaped and filled in one pass, without a call per row.
+    """
+    fmt = _ROW_FORMATS.get((key, names))
+    if fmt is None:
+        fmt = _ROW_FORMATS[key, names] = _row_format(key, names)
+    try:
+        text = "\n\n".join([fmt.format(*map(_enc, r)) for r in rows])
+    except TypeError:  # a cell that is not a string
+        return None
+    return text if "\x7f" not in text else None
 
 
 _ROW_FORMATS: dict[tuple[str, tuple[str, ...]], str] = {}
