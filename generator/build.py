@@ -302,13 +302,35 @@ def _tree_digest(h, root: Path) -> None:
             h.update(f"{p.relative_to(root).as_posix()}={hashlib.sha256(p.read_bytes()).hexdigest()}\n".encode())
 
 
-def input_fingerprint(spec_dir: Path, options, manifest: str = MANIFEST) -> tuple[str, dict[str, str]]:
-    """(fingerprint of everything a build of `spec_dir` reads, document digests by code)."""
+def parsed_digests(spec: ProductSpec) -> dict[str, str]:
+    """The document digests `input_fingerprint` would read, from the bytes that were
+    parsed (a document edited during the build then fails the next build's check)."""
+    return {code: d.digest if d is not None and d.present and d.digest else "-"
+            for code, d in ((code, spec.documents.get(code)) for code in DOCUMENTS)}
+
+
+def input_fingerprint(spec_dir: Path, options, docs: dict[str, str] | None = None,
+                      manifest: str = MANIFEST) -> tuple[str, dict[str, str]]:
+    """(fingerprint of everything a build of `spec_dir` reads, document digests by code);
+    given `docs` (`parsed_digests`), the documents are not read again."""
     from generator.compile.templating import default_dir
 
     h = hashlib.sha256()
     opts = (options.adversarial, options.templates, options.source_label, sorted(options.parts), options.contract_version)
     h.update(f"tool={_tool_fingerprint()}\noptions={opts!r}\nmanifest={manifest}\n".encode())
+    if docs is not None:
+        for code in DOCUMENTS:
+            h.update(f"{code}={docs[code]}\n".encode())
+        docs = dict(docs)
+    else:
+        docs = _read_digests(spec_dir, h)
+    _tree_digest(h, default_dir())
+    if options.templates:
+        _tree_digest(h, Path(options.templates))
+    return h.hexdigest(), docs
+
+
+def _read_digests(spec_dir: Path, h) -> dict[str, str]:
     docs: dict[str, str] = {}
     for code, filename in DOCUMENTS.items():
         path = spec_dir / filename
@@ -320,10 +342,7 @@ def input_fingerprint(spec_dir: Path, options, manifest: str = MANIFEST) -> tupl
         except OSError as exc:  # a directory, unreadable, …: let the full build report it
             docs[code] = f"error {exc.errno}"
         h.update(f"{code}={docs[code]}\n".encode())
-    _tree_digest(h, default_dir())
-    if options.templates:
-        _tree_digest(h, Path(options.templates))
-    return h.hexdigest(), docs
+    return docs
 
 
 def _stamp_path(config: Config, out_dir: Path) -> Path:
@@ -409,7 +428,8 @@ def _compile_then_write(config: Config, adversarial: str | None, stages: list[Pa
         name = spec_dir.resolve().name or spec_dir.name
         out_dir = handoffs / name
         fingerprint, docs = (None, None)
-        if spec_dir.is_dir():
+        stamped = spec_dir.is_dir() and _stamp_path(config, out_dir).is_file()
+        if stamped:  # else no build can be skipped: the fingerprint is taken from what is parsed
             fingerprint, docs = input_fingerprint(spec_dir, options)
             current = _fresh(config, out_dir, fingerprint)
             if current is not None and name not in seen:
@@ -421,6 +441,8 @@ def _compile_then_write(config: Config, adversarial: str | None, stages: list[Pa
         if stage is not None:
             stages.append(stage)
         spec, files = load_checked(spec_dir, options, stage)
+        if not stamped and spec_dir.is_dir():
+            fingerprint, _ = input_fingerprint(spec_dir, options, parsed_digests(spec))
         if spec.name in seen:
             raise SpecError(f"{spec_dir}: same name as {seen[spec.name]}; both would build into {handoffs / spec.name}")
         seen[spec.name] = spec_dir

@@ -145,3 +145,40 @@ def test_write_tree_known_stats_do_not_hide_a_hand_edit(tmp_path):
     (out / "a.md").write_bytes(b"two\n")  # same size, new mtime
     assert write_tree(out, {"a.md": b"one\n"}, known=known).written == ("a.md",)
     assert (out / "a.md").read_bytes() == b"one\n"
+
+
+@pytest.mark.parametrize("remove", [None, "D10_AGENT_CONTEXT.md", "D5_RESEARCH.md"])
+def test_the_fingerprint_from_parsed_documents_is_the_one_read_from_disk(tmp_path, remove):
+    import shutil
+
+    from generator.build import input_fingerprint, parsed_digests
+    from generator.compile import CompileOptions
+    from generator.spec import load_spec
+
+    d = tmp_path / "spec"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "specs" / "inkwell", d)
+    if remove:
+        (d / remove).unlink()
+    opts = CompileOptions(source_label="spec")
+    assert input_fingerprint(d, opts, parsed_digests(load_spec(d))) == input_fingerprint(d, opts)
+
+
+def test_a_document_edited_during_a_cold_build_is_not_vouched_for(tmp_path, monkeypatch):
+    import generator.build
+
+    project = make_project(tmp_path / "p", repo=False)
+    d2 = project / "specs" / "inkwell" / "D2_SPECIFICATION.md"
+    real = generator.build.load_checked
+
+    def edit_after_parsing(*a, **k):
+        got = real(*a, **k)
+        d2.write_text(d2.read_text() + "\n", encoding="utf-8")
+        return got
+
+    with monkeypatch.context() as m:
+        m.setattr(generator.build, "load_checked", edit_after_parsing)
+        _build(project)
+    with monkeypatch.context() as m:
+        _no_parse(m)
+        with pytest.raises(AssertionError, match="parsed"):
+            _build(project)
