@@ -532,8 +532,8 @@ def tokens_to_nodes(tokens: list, src: list[str], offset: int = 0) -> list[Node]
             i += 3
             continue
         if tt == "fence" or tt == "code_block":
-            nodes.append(Node("fence", t.map[0] + 1 + offset, text=t.content, info=(t.info or "").strip(), depth=depth,
-                              end=t.map[1] + offset))
+            a, b = t.map
+            nodes.append(Node("fence", a + 1 + offset, t.content, 0, depth, "", False, (t.info or "").strip(), b + offset))
         elif tt == "bullet_list_open" or tt == "ordered_list_open":
             depth += 1
         elif tt == "bullet_list_close" or tt == "ordered_list_close":
@@ -554,10 +554,16 @@ def tokens_to_nodes(tokens: list, src: list[str], offset: int = 0) -> list[Node]
 
 
 def _paragraph(nodes: list[Node], src: list[str], a: int, b: int, depth: int, opens_item: bool, offset: int) -> None:
+    if not opens_item and b == a + 1:  # one line (a field name before its fence, a heading-like line)
+        t = src[a].strip()
+        if t and t[0] != "|" and t[0] != ">" and "<!--" not in t:
+            nodes.append(Node("line", a + 1 + offset, t, 0, depth, "", True))
+            return
     lines = src[a:b]
     if not opens_item:
-        bodies = [ln.strip() for ln in lines]
-        if all(t and t[0] != "|" and t[0] != ">" and "<!--" not in t for t in bodies):
+        bodies = list(map(str.strip, lines))
+        joined = "\n" + "\n".join(bodies)  # no body holds a "\n": "\n|" is a body starting with "|"
+        if all(bodies) and "\n|" not in joined and "\n>" not in joined and "<!--" not in joined:
             # Plain text lines (most paragraphs): one node per line, nothing to unwrap.
             base = a + 1 + offset
             nodes += [Node("line", base + k, t, 0, depth, "", k == 0) for k, t in enumerate(bodies)]
