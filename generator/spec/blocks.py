@@ -338,7 +338,7 @@ def split_row(line: str) -> list[str]:
         s = s[:-1]
     protect = s.count("`") % 2 == 0
     if "\\|" not in s and (not protect or "`" not in s):  # nothing escaped or protected
-        return [c.strip() for c in s.split("|")]
+        return list(map(str.strip, s.split("|")))
     return split_cells(s, protect)
 
 
