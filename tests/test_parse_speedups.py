@@ -266,3 +266,50 @@ def test_simple_list_taken_for_one_line_items():
             blocks._simple_list = real
         assert any(taken) == want, text
         assert _outside_tables(tokens) == _outside_tables(blocks.plain_parser().parse(text)), text
+
+
+_PARA_LINES = ["plain text", "**Key:** value", "**Setup:**", "*em* x", "**", "***", "* * *", "* x", "*", "- x", "-",
+               "--", "---", "- - -", "-x", "+ y", "+", "1. one", "2. two", "1) x", "12345678901. n", "===", "=", "= x",
+               "| a | b |", "|---|---|", "a | b", "--|--", ":-:", ": x", "```", "```bash", "``x``", "~~~", "~~", "> q",
+               "# h", "#nope", "<div>", "<!-- c -->", "[ref]: /u", "[x]", "_x_", "___", " lead", "   three", "    four",
+               "\tTab", "\u00a0nbsp", "é", "", "", "  ", "\\*", "text  "]
+
+
+def test_simple_paragraph_tokens_equal_markdown_its():
+    """Paragraphs followed by every kind of line that may continue, end or turn
+    them into something else (lists, rules, setext underlines, table rows, fences,
+    quotes, HTML, headings, indents, tabs): the gated parser's tokens, field for
+    field, equal markdown-it's own, at the top level and nested."""
+    rnd = random.Random(41)
+    plain = blocks.plain_parser()
+    for _ in range(5000):
+        lines = [rnd.choice(_PARA_LINES) for _ in range(rnd.randint(1, 12))]
+        text = "\n".join(lines) + rnd.choice(("", "\n", "\n\n", "\n  "))
+        assert _outside_tables(blocks.parse_tokens(text)) == _outside_tables(plain.parse(text)), text
+        wrap = rnd.choice(("> ", "- ", "  ", "1. "))
+        inner = wrap + text.replace("\n", "\n" + " " * len(wrap) if wrap != "> " else "\n> ")
+        assert _outside_tables(blocks.parse_tokens(inner)) == _outside_tables(plain.parse(inner)), inner
+
+
+def test_simple_paragraph_taken_for_field_paragraphs():
+    """The shortcut makes the paragraphs of a spec's field lines (so the test above
+    compares it) and leaves those with an underline or an indent to the rules."""
+    taken = []
+    real = blocks._simple_paragraph
+
+    def spy(state, line, end):
+        ok = real(state, line, end)
+        taken.append(ok)
+        return ok
+
+    texts = {"**Priority:** P0\n**Source:** NEW\n\n": True, "**Setup:**\n```bash\nx\n```\n": True,
+             "**Acceptance Criteria:**\n- a\n- b\n": True, "Title\n===\n": False, "a\n  b\n": False}
+    for text, want in texts.items():
+        taken.clear()
+        blocks._simple_paragraph = spy
+        try:
+            tokens = blocks.parse_tokens(text)
+        finally:
+            blocks._simple_paragraph = real
+        assert (taken[:1] == [True]) == want, text
+        assert _outside_tables(tokens) == _outside_tables(blocks.plain_parser().parse(text)), text

@@ -163,6 +163,8 @@ def _gate(steps):
                 if not silent and _simple_list(state, line, end):
                     return True
             elif name == "lheading":
+                if not silent and _simple_paragraph(state, line, end):
+                    return True
                 # A setext heading needs an underline (a run of "=" or of "-", then
                 # only spaces and tabs) before the next blank line. Without one,
                 # lheading would return False leaving only `parentType = "paragraph"`
@@ -247,6 +249,70 @@ def _md_trim():
     return mdTrim
 
 
+# First characters of a line that some rule ending a paragraph may start with
+# (fence, quote, rule, list, HTML block, heading), plus setext underlines and
+# indents: only lines starting otherwise are taken as plain continuation lines.
+_ACTIVE = frozenset("`~>*-_+#<[|:=0123456789 \t")
+
+
+def _simple_paragraph(state, line, end) -> bool:
+    """The tokens of a top-level paragraph, made without the setext heading rule
+    and the paragraph rule: the first scans the lines below for an underline, the
+    second offers each of them to every rule that can end a paragraph, and both
+    run once per paragraph of a big document. Here a line in column 0 whose first
+    character no such rule starts with (and not above a possible table delimiter
+    row) continues the paragraph; any other line is offered to those rules as
+    markdown-it offers it (the paragraph ends there when one takes it). Reached
+    once the rules before setext headings have declined the first line. False,
+    with nothing changed, for an indented line, a possible underline or a nested
+    state, which the two rules then take as before."""
+    if state.level or state.blkIndent or state.listIndent != -1 or end != state.lineMax or state.sCount[line] >= 4:
+        return False
+    src, bm, em, ts = state.src, state.bMarks, state.eMarks, state.tShift
+    enders = None
+    k = line + 1
+    while k < end:
+        p = bm[k] + ts[k]
+        e = em[k]
+        if p >= e:  # an empty line ends it
+            break
+        if ts[k]:
+            return False
+        c = src[p]
+        if c in _ACTIVE:
+            if (c == "-" or c == "=") and not src[p:e].rstrip(" \t").strip(c):
+                return False  # a setext underline
+            # "**Key:** value" is no rule (only "*", spaces and tabs) and no list item ("* "):
+            # like a plain line it is offered to those rules only above a possible delimiter row.
+            ask = c != "*" or e - p < 2 or src[p + 1] in " \t" or not src[p:e].strip("* \t")
+        else:
+            ask = False
+        if not ask and k + 1 < end:
+            q = bm[k + 1] + ts[k + 1]
+            ask = q < em[k + 1] and src[q] in "|-:"
+        if ask:
+            if enders is None:
+                enders = state.md.block.ruler.getRules("paragraph")
+            state.parentType = "paragraph"  # as those rules see it, from either rule
+            for rule in enders:
+                if rule(state, k, end, True):
+                    break
+            else:
+                k += 1
+                continue
+            break
+        k += 1
+    state.parentType = "paragraph"  # what the setext rule leaves behind when it declines
+    content = _md_trim()(state.getLines(line, k, 0, False))
+    state.line = k
+    tok = state.push("paragraph_open", "p", 1)
+    tok.map = [line, k]
+    tok = state.push("inline", "", 0)
+    tok.content, tok.map, tok.children = content, [line, k], []
+    state.push("paragraph_close", "p", -1)
+    return True
+
+
 # Stands in for every token inside a table: the table rule fills it and it is dropped.
 _DROPPED = None
 
@@ -313,6 +379,7 @@ PROBES = (
     "a | b\n-- | --\nc | d\ntext\n## H2 ##\n#nope\n-not\n-\n>\n[x]\n<\n`\n~\n\t- tab\n",
     "**k:** v\n- `a`\n- b  \n- c\n\ntext\n* x\n* y\n\n\n* z\n- w\n\n  more\n- 1. n\n- v\nlazy\n+ u\n\n+ t\n- s\n",
     "- a\n- b\n\n",
+    "**Setup:**\n```bash\nx\n```\n**a:** b\n**c**\nplain é\n~~~\ny\n~~~\nt\n***\nu\n* v\n",
 )
 
 
