@@ -203,8 +203,9 @@ def _simple_list(state, line, end) -> bool:
     item whose text could open a block, a second line (continuation, indent, or
     any other line but the next item or an empty one), a blank line inside the
     list, a line after the blanks that could continue it, a nested state."""
+    trim = _md_trim()
     if state.level or state.blkIndent or state.listIndent != -1 or end != state.lineMax \
-            or state.md.options.get("tasklists"):
+            or state.md.options.get("tasklists") or trim is None:
         return False
     src, bm, em, ts = state.src, state.bMarks, state.eMarks, state.tShift
     b = bm[line]
@@ -224,7 +225,6 @@ def _simple_list(state, line, end) -> bool:
     stop = k if k >= end else k + 1 if k + 1 >= end else state.skipEmptyLines(k + 1)
     if stop < end and (state.sCount[stop] >= 2 or src[bm[stop] + ts[stop]] == c):
         return False  # the last item or the list may go on after the blank lines
-    trim = _md_trim()
     push = state.push
     tok = push("bullet_list_open", "ul", 1)
     tok.map, tok.markup = [line, stop], c
@@ -244,9 +244,11 @@ def _simple_list(state, line, end) -> bool:
 
 @lru_cache(maxsize=1)
 def _md_trim():
-    from markdown_it.common.utils import mdTrim
+    """The function markdown-it's paragraph rule trims a paragraph with, or None
+    (and no shortcut made paragraphs) when that rule uses another."""
+    import sys
 
-    return mdTrim
+    return getattr(sys.modules.get("markdown_it.rules_block.paragraph"), "mdTrim", None)
 
 
 # First characters of a line that some rule ending a paragraph may start with
@@ -266,7 +268,9 @@ def _simple_paragraph(state, line, end) -> bool:
     once the rules before setext headings have declined the first line. False,
     with nothing changed, for an indented line, a possible underline or a nested
     state, which the two rules then take as before."""
-    if state.level or state.blkIndent or state.listIndent != -1 or end != state.lineMax or state.sCount[line] >= 4:
+    trim = _md_trim()
+    if state.level or state.blkIndent or state.listIndent != -1 or end != state.lineMax or state.sCount[line] >= 4 \
+            or trim is None:
         return False
     src, bm, em, ts = state.src, state.bMarks, state.eMarks, state.tShift
     enders = None
@@ -303,7 +307,7 @@ def _simple_paragraph(state, line, end) -> bool:
             break
         k += 1
     state.parentType = "paragraph"  # what the setext rule leaves behind when it declines
-    content = _md_trim()(state.getLines(line, k, 0, False))
+    content = trim(state.getLines(line, k, 0, False))
     state.line = k
     tok = state.push("paragraph_open", "p", 1)
     tok.map = [line, k]
@@ -378,7 +382,7 @@ PROBES = (
     "    code\n\n[ref]: /url 'title'\n<!-- c -->\n<div>\nx\n</div>\npara\n- item\n2. two\n1. one\n",
     "a | b\n-- | --\nc | d\ntext\n## H2 ##\n#nope\n-not\n-\n>\n[x]\n<\n`\n~\n\t- tab\n",
     "**k:** v\n- `a`\n- b  \n- c\n\ntext\n* x\n* y\n\n\n* z\n- w\n\n  more\n- 1. n\n- v\nlazy\n+ u\n\n+ t\n- s\n",
-    "- a\n- b\n\n",
+    "- a\u00a0\n- b\u2002\n\np\u00a0\nq\u2002\n",  # characters one trim may strip and another keep
     "**Setup:**\n```bash\nx\n```\n**a:** b\n**c**\nplain é\n~~~\ny\n~~~\nt\n***\nu\n* v\n",
 )
 
