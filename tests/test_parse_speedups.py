@@ -198,3 +198,118 @@ def test_heading_definition_title_read_as_with_a_lazy_match():
         text = "".join(rnd.choice(parts) for _ in range(rnd.randint(1, 8)))
         a, b = lazy.match(text), records._HEAD_DEF_RE.match(text)
         assert (a and (a.groups(), a.span())) == (b and (b.groups(), b.span())), repr(text)
+
+
+def test_fast_state_starts_as_markdown_its_state():
+    """`line_marks` and the fast state's other fields equal markdown-it's own on
+    texts of blanks, tabs, indents and a last line with or without a newline."""
+    from markdown_it.rules_block.state_block import StateBlock
+
+    md = blocks._parser()
+    fast_cls = blocks._state_class()
+    assert fast_cls is not StateBlock
+    rnd = random.Random(13)
+    pieces = ("a", " ", "  ", "\t", "\n", "\n\n", "> ", "- ", "xy\n", " \t ", "\u00a0", "\u3000", "é")
+    for _ in range(5000):
+        text = "".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 30)))
+        fast, plain = fast_cls(text, md, {}, []), StateBlock(text, md, {}, [])
+        mine = dict(vars(fast))
+        del mine["starts"]
+        assert mine == vars(plain), repr(text)
+
+
+_LIST_LINES = ["- item", "- `code` text", "- **bold**", "- x", "* star", "+ plus", "-  two spaces", "-\ttab", "- ",
+               "-", "- - nested", "- 1. n", "- # h", "- > q", "- ```", "- ~~~", "- ``x``", "- <b>", "- [ref]",
+               "- ---", "- ***", "- _x_", "- |a|", "- a | b", "- ===", "  - indented", " - one space", "   - three",
+               "    - code", "1. one", "2) two", "", "", "", "  ", "\t", "text", "lazy line", "  cont", "    deep",
+               "---", "===", "> quote", "```", "# head", "|---|", "<div>", "[r]: /u", "- [ ] box", "- [x] done",
+               "- é", "- \u00a0nbsp", "-\u00a0x", "- x  ", "- \\- esc"]
+
+
+def test_simple_list_tokens_equal_markdown_its():
+    """Documents made mostly of list lines, one-line items mixed with every way a
+    list can go on, nest, break or be interrupted: the gated parser's tokens
+    (field for field) equal markdown-it's own."""
+    rnd = random.Random(31)
+    plain = blocks.plain_parser()
+    for _ in range(4000):
+        lines = [rnd.choice(_LIST_LINES) for _ in range(rnd.randint(1, 14))]
+        if rnd.random() < 0.3:
+            lines.insert(0, "**Key:** value")
+        text = "\n".join(lines) + rnd.choice(("", "\n", "\n\n", "\n  "))
+        fast = _outside_tables(blocks.parse_tokens(text))
+        assert fast == _outside_tables(plain.parse(text)), text
+        for wrap in ("> ", "- ", "  "):  # the same lines inside a quote, a list item, an indent
+            inner = wrap + text.replace("\n", "\n" + wrap)
+            assert _outside_tables(blocks.parse_tokens(inner)) == _outside_tables(plain.parse(inner)), inner
+
+
+def test_simple_list_taken_for_one_line_items():
+    """The shortcut is taken for the task lists it is made for (so the test above
+    compares it), and declines lists it does not handle."""
+    taken = []
+    real = blocks._simple_list
+
+    def spy(state, line, end):
+        ok = real(state, line, end)
+        taken.append(ok)
+        return ok
+
+    texts = {"**Acceptance Criteria:**\n- `a()` works\n- errors\n- tests: 2+\n\n#### T-002\n": True,
+             "- a\n- b\n\n- c\n": False, "- a\n  more\n": False, "- a\n\n  more\n": False, "text\n- a\n- b": True}
+    for text, want in texts.items():
+        taken.clear()
+        blocks._simple_list = spy
+        try:
+            tokens = blocks.parse_tokens(text)
+        finally:
+            blocks._simple_list = real
+        assert any(taken) == want, text
+        assert _outside_tables(tokens) == _outside_tables(blocks.plain_parser().parse(text)), text
+
+
+_PARA_LINES = ["plain text", "**Key:** value", "**Setup:**", "*em* x", "**", "***", "* * *", "* x", "*", "- x", "-",
+               "--", "---", "- - -", "-x", "+ y", "+", "1. one", "2. two", "1) x", "12345678901. n", "===", "=", "= x",
+               "| a | b |", "|---|---|", "a | b", "--|--", ":-:", ": x", "```", "```bash", "``x``", "~~~", "~~", "> q",
+               "# h", "#nope", "<div>", "<!-- c -->", "[ref]: /u", "[x]", "_x_", "___", " lead", "   three", "    four",
+               "\tTab", "\u00a0nbsp", "é", "", "", "  ", "\\*", "text  "]
+
+
+def test_simple_paragraph_tokens_equal_markdown_its():
+    """Paragraphs followed by every kind of line that may continue, end or turn
+    them into something else (lists, rules, setext underlines, table rows, fences,
+    quotes, HTML, headings, indents, tabs): the gated parser's tokens, field for
+    field, equal markdown-it's own, at the top level and nested."""
+    rnd = random.Random(41)
+    plain = blocks.plain_parser()
+    for _ in range(5000):
+        lines = [rnd.choice(_PARA_LINES) for _ in range(rnd.randint(1, 12))]
+        text = "\n".join(lines) + rnd.choice(("", "\n", "\n\n", "\n  "))
+        assert _outside_tables(blocks.parse_tokens(text)) == _outside_tables(plain.parse(text)), text
+        wrap = rnd.choice(("> ", "- ", "  ", "1. "))
+        inner = wrap + text.replace("\n", "\n" + " " * len(wrap) if wrap != "> " else "\n> ")
+        assert _outside_tables(blocks.parse_tokens(inner)) == _outside_tables(plain.parse(inner)), inner
+
+
+def test_simple_paragraph_taken_for_field_paragraphs():
+    """The shortcut makes the paragraphs of a spec's field lines (so the test above
+    compares it) and leaves those with an underline or an indent to the rules."""
+    taken = []
+    real = blocks._simple_paragraph
+
+    def spy(state, line, end):
+        ok = real(state, line, end)
+        taken.append(ok)
+        return ok
+
+    texts = {"**Priority:** P0\n**Source:** NEW\n\n": True, "**Setup:**\n```bash\nx\n```\n": True,
+             "**Acceptance Criteria:**\n- a\n- b\n": True, "Title\n===\n": False, "a\n  b\n": False}
+    for text, want in texts.items():
+        taken.clear()
+        blocks._simple_paragraph = spy
+        try:
+            tokens = blocks.parse_tokens(text)
+        finally:
+            blocks._simple_paragraph = real
+        assert (taken[:1] == [True]) == want, text
+        assert _outside_tables(tokens) == _outside_tables(blocks.plain_parser().parse(text)), text

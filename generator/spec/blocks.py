@@ -14,6 +14,8 @@ import re
 import types
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import accumulate, repeat
+from operator import add, sub
 
 _COMMENT_RE = re.compile(r"<!--.*?-->", re.DOTALL)
 _MARKER_RE = re.compile(r"^\s*(?:>\s?)*\s*([-*+]|\d+[.)])(?:\s+|$)")
@@ -158,7 +160,11 @@ def _gate(steps):
                 # ("**Priority:**" is no list item).
                 if pos + 1 < state.eMarks[line] and src[pos] in "*-+" and src[pos + 1] not in " \t":
                     continue
+                if not silent and _simple_list(state, line, end):
+                    return True
             elif name == "lheading":
+                if not silent and _simple_paragraph(state, line, end):
+                    return True
                 # A setext heading needs an underline (a run of "=" or of "-", then
                 # only spaces and tabs) before the next blank line. Without one,
                 # lheading would return False leaving only `parentType = "paragraph"`
@@ -182,6 +188,133 @@ def _gate(steps):
         return False
 
     return gate
+
+
+# First characters of an item's text that could open a block of their own inside
+# the item (a quote, rule, list, heading, HTML, reference or indented code).
+_NOT_PLAIN = frozenset(" \t>*-_+#<[0123456789")
+
+
+def _simple_list(state, line, end) -> bool:
+    """The tokens markdown-it's list rule makes for a top-level tight bullet list
+    whose items are one line each ("- text", the marker in column 0, one space),
+    made directly: the rule runs a nested block parse per item, a sizeable part
+    of a task list's parse. False, with nothing changed, for any other list: an
+    item whose text could open a block, a second line (continuation, indent, or
+    any other line but the next item or an empty one), a blank line inside the
+    list, a line after the blanks that could continue it, a nested state."""
+    trim = _md_trim()
+    if state.level or state.blkIndent or state.listIndent != -1 or end != state.lineMax \
+            or state.md.options.get("tasklists") or trim is None:
+        return False
+    src, bm, em, ts = state.src, state.bMarks, state.eMarks, state.tShift
+    b = bm[line]
+    c = src[b]
+    if ts[line] or c not in "-*+":
+        return False
+    k = line
+    while True:
+        b = bm[k]
+        if ts[k] or em[k] - b < 3 or src[b] != c or src[b + 1] != " " or src[b + 2] in _NOT_PLAIN \
+                or src.startswith(("```", "~~~"), b + 2):
+            return False
+        k += 1
+        if k >= end or em[k] == bm[k]:  # the end, or an empty line
+            break
+    last = k - 1
+    stop = k if k >= end else k + 1 if k + 1 >= end else state.skipEmptyLines(k + 1)
+    if stop < end and (state.sCount[stop] >= 2 or src[bm[stop] + ts[stop]] == c):
+        return False  # the last item or the list may go on after the blank lines
+    push = state.push
+    tok = push("bullet_list_open", "ul", 1)
+    tok.map, tok.markup = [line, stop], c
+    for k in range(line, last + 1):
+        tok = push("list_item_open", "li", 1)
+        tok.map, tok.markup = [k, k + 1 if k < last else stop], c
+        tok = push("paragraph_open", "p", 1)
+        tok.map, tok.hidden = [k, k + 1], True
+        tok = push("inline", "", 0)
+        tok.map, tok.content, tok.children = [k, k + 1], trim(src[bm[k] + 2 : em[k]]), []
+        push("paragraph_close", "p", -1).hidden = True
+        push("list_item_close", "li", -1).markup = c
+    push("bullet_list_close", "ul", -1).markup = c
+    state.line = stop
+    return True
+
+
+@lru_cache(maxsize=1)
+def _md_trim():
+    """The function markdown-it's paragraph rule trims a paragraph with, or None
+    (and no shortcut made paragraphs) when that rule uses another."""
+    import sys
+
+    return getattr(sys.modules.get("markdown_it.rules_block.paragraph"), "mdTrim", None)
+
+
+# First characters of a line that some rule ending a paragraph may start with
+# (fence, quote, rule, list, HTML block, heading), plus setext underlines and
+# indents: only lines starting otherwise are taken as plain continuation lines.
+_ACTIVE = frozenset("`~>*-_+#<[|:=0123456789 \t")
+
+
+def _simple_paragraph(state, line, end) -> bool:
+    """The tokens of a top-level paragraph, made without the setext heading rule
+    and the paragraph rule: the first scans the lines below for an underline, the
+    second offers each of them to every rule that can end a paragraph, and both
+    run once per paragraph of a big document. Here a line in column 0 whose first
+    character no such rule starts with (and not above a possible table delimiter
+    row) continues the paragraph; any other line is offered to those rules as
+    markdown-it offers it (the paragraph ends there when one takes it). Reached
+    once the rules before setext headings have declined the first line. False,
+    with nothing changed, for an indented line, a possible underline or a nested
+    state, which the two rules then take as before."""
+    trim = _md_trim()
+    if state.level or state.blkIndent or state.listIndent != -1 or end != state.lineMax or state.sCount[line] >= 4 \
+            or trim is None:
+        return False
+    src, bm, em, ts = state.src, state.bMarks, state.eMarks, state.tShift
+    enders = None
+    k = line + 1
+    while k < end:
+        p = bm[k] + ts[k]
+        e = em[k]
+        if p >= e:  # an empty line ends it
+            break
+        if ts[k]:
+            return False
+        c = src[p]
+        if c in _ACTIVE:
+            if (c == "-" or c == "=") and not src[p:e].rstrip(" \t").strip(c):
+                return False  # a setext underline
+            # "**Key:** value" is no rule (only "*", spaces and tabs) and no list item ("* "):
+            # like a plain line it is offered to those rules only above a possible delimiter row.
+            ask = c != "*" or e - p < 2 or src[p + 1] in " \t" or not src[p:e].strip("* \t")
+        else:
+            ask = False
+        if not ask and k + 1 < end:
+            q = bm[k + 1] + ts[k + 1]
+            ask = q < em[k + 1] and src[q] in "|-:"
+        if ask:
+            if enders is None:
+                enders = state.md.block.ruler.getRules("paragraph")
+            state.parentType = "paragraph"  # as those rules see it, from either rule
+            for rule in enders:
+                if rule(state, k, end, True):
+                    break
+            else:
+                k += 1
+                continue
+            break
+        k += 1
+    state.parentType = "paragraph"  # what the setext rule leaves behind when it declines
+    content = trim(state.getLines(line, k, 0, False))
+    state.line = k
+    tok = state.push("paragraph_open", "p", 1)
+    tok.map = [line, k]
+    tok = state.push("inline", "", 0)
+    tok.content, tok.map, tok.children = content, [line, k], []
+    state.push("paragraph_close", "p", -1)
+    return True
 
 
 # Stands in for every token inside a table: the table rule fills it and it is dropped.
@@ -248,6 +381,9 @@ PROBES = (
     "text\n| a | b |\n|---|:-:|\n| 1 | 2 |\n\n~~~ yaml\nk: v\n~~~\n```bash\n# not a heading\n```\n",
     "    code\n\n[ref]: /url 'title'\n<!-- c -->\n<div>\nx\n</div>\npara\n- item\n2. two\n1. one\n",
     "a | b\n-- | --\nc | d\ntext\n## H2 ##\n#nope\n-not\n-\n>\n[x]\n<\n`\n~\n\t- tab\n",
+    "**k:** v\n- `a`\n- b  \n- c\n\ntext\n* x\n* y\n\n\n* z\n- w\n\n  more\n- 1. n\n- v\nlazy\n+ u\n\n+ t\n- s\n",
+    "- a\u00a0\n- b\u2002\n\np\u00a0\nq\u2002\n",  # characters one trim may strip and another keep
+    "**Setup:**\n```bash\nx\n```\n**a:** b\n**c**\nplain é\n~~~\ny\n~~~\nt\n***\nu\n* v\n",
 )
 
 
@@ -273,7 +409,7 @@ def split_row(line: str) -> list[str]:
         s = s[:-1]
     protect = s.count("`") % 2 == 0
     if "\\|" not in s and (not protect or "`" not in s):  # nothing escaped or protected
-        return [c.strip() for c in s.split("|")]
+        return list(map(str.strip, s.split("|")))
     return split_cells(s, protect)
 
 
@@ -356,18 +492,27 @@ def _state_class():
 
     if tuple(f.name for f in dataclasses.fields(Token)) != _TOKEN_FIELDS:
         return StateBlock
+    md = plain_parser()
+    for text in PROBES + _MARK_PROBES:  # the line marks as markdown-it's own state cuts them
+        if line_marks(text) != _marks(StateBlock(text, md, {}, [])):
+            return StateBlock
 
     new = Token.__new__
 
     class _State(StateBlock):
-        """markdown-it's block state, two of its methods done with fewer Python steps:
+        """markdown-it's block state, three of its steps done with fewer Python steps:
+        the line marks are cut by `line_marks` instead of a loop over the lines,
         `push` (every token) fills the token's fields directly instead of through the
         dataclass constructor, and `getLines` (every paragraph, fence and HTML block)
         takes lines that need no indent removed, and that no blockquote or checkbox
         has moved the start of, as one slice of the source."""
 
         def __init__(self, src, md, env, tokens) -> None:
-            super().__init__(src, md, env, tokens)
+            super().__init__("", md, env, tokens)  # every other field as markdown-it sets it
+            self.src = src
+            self.bMarks, self.eMarks, self.tShift, self.sCount = line_marks(src)
+            self.bsCount = [0] * len(self.bMarks)
+            self.lineMax = len(self.bMarks) - 1
             self.starts = self.bMarks[:]  # line starts as read
 
         def push(self, ttype, tag, nesting):
@@ -390,6 +535,42 @@ def _state_class():
             return self.src[b[begin] : self.eMarks[end - 1] + 1 if keepLastLF else self.eMarks[end - 1]]
 
     return _State
+
+
+def line_marks(src: str) -> tuple[list[int], list[int], list[int], list[int]]:
+    """markdown-it's per-line marks of `src` (start, end, offset of the first
+    character other than a space or tab, indent with tabs expanded), plus its
+    closing entry, computed a list at a time: its own state walks the lines one
+    by one in Python, a sizeable part of a big document's block parse."""
+    lines = src.split("\n")
+    if not lines[-1].strip(" \t"):  # after a final "\n", or a last line of blanks: no line
+        lines.pop()
+    lens = list(map(len, lines))
+    size = len(src)
+    begins = list(accumulate(map((1).__add__, lens), initial=0))
+    begins[-1] = size
+    ends = list(map(add, begins, lens))
+    ends.append(size)
+    shifts = list(map(sub, lens, map(len, map(str.lstrip, lines, repeat(" \t")))))
+    shifts.append(0)
+    counts = shifts[:]
+    if "\t" in src:
+        for k, n in enumerate(shifts):
+            if n and "\t" in lines[k][:n]:
+                offset = 0
+                for ch in lines[k][:n]:
+                    offset += 4 - offset % 4 if ch == "\t" else 1
+                counts[k] = offset
+    return begins, ends, shifts, counts
+
+
+def _marks(state) -> tuple[list[int], list[int], list[int], list[int]]:
+    return state.bMarks, state.eMarks, state.tShift, state.sCount
+
+
+# Line shapes the line marks must get right: blank and tab-indented lines, a last
+# line with or without its newline, blank or not.
+_MARK_PROBES = ("", "\n", "a", " ", "\t", "a\n ", "a\n \t", " a\n\t b\n  \t c", "\n\n x \n", "x\n\t\n", "\t\t-\n \t>")
 
 
 def parse_blocks(text: str) -> list[Node]:
@@ -422,8 +603,8 @@ def tokens_to_nodes(tokens: list, src: list[str], offset: int = 0) -> list[Node]
             i += 3
             continue
         if tt == "fence" or tt == "code_block":
-            nodes.append(Node("fence", t.map[0] + 1 + offset, text=t.content, info=(t.info or "").strip(), depth=depth,
-                              end=t.map[1] + offset))
+            a, b = t.map
+            nodes.append(Node("fence", a + 1 + offset, t.content, 0, depth, "", False, (t.info or "").strip(), b + offset))
         elif tt == "bullet_list_open" or tt == "ordered_list_open":
             depth += 1
         elif tt == "bullet_list_close" or tt == "ordered_list_close":
@@ -444,10 +625,16 @@ def tokens_to_nodes(tokens: list, src: list[str], offset: int = 0) -> list[Node]
 
 
 def _paragraph(nodes: list[Node], src: list[str], a: int, b: int, depth: int, opens_item: bool, offset: int) -> None:
+    if not opens_item and b == a + 1:  # one line (a field name before its fence, a heading-like line)
+        t = src[a].strip()
+        if t and t[0] != "|" and t[0] != ">" and "<!--" not in t:
+            nodes.append(Node("line", a + 1 + offset, t, 0, depth, "", True))
+            return
     lines = src[a:b]
     if not opens_item:
-        bodies = [ln.strip() for ln in lines]
-        if all(t and t[0] != "|" and t[0] != ">" and "<!--" not in t for t in bodies):
+        bodies = list(map(str.strip, lines))
+        joined = "\n" + "\n".join(bodies)  # no body holds a "\n": "\n|" is a body starting with "|"
+        if all(bodies) and "\n|" not in joined and "\n>" not in joined and "<!--" not in joined:
             # Plain text lines (most paragraphs): one node per line, nothing to unwrap.
             base = a + 1 + offset
             nodes += [Node("line", base + k, t, 0, depth, "", k == 0) for k, t in enumerate(bodies)]

@@ -86,13 +86,19 @@ def _as_text(x: Any) -> str:
     return "" if x is None else str(x)
 
 
+@lru_cache(maxsize=256)
+def _is_shell(info: str) -> bool:
+    """Whether a fence's info string names a shell (a spec repeats a few of them)."""
+    return (info.split() or [""])[0].lower() in _SHELLS
+
+
 def _script(f: Field | None) -> tuple[str, int]:
     if f is None:
         return "", 0
-    blocks = [n for n in f.more if n.kind == "fence" and (n.info.split() or [""])[0].lower() in _SHELLS]
+    blocks = [n for n in f.more if n.kind == "fence" and _is_shell(n.info)]
     if not blocks:
         return "", 0
-    return "".join(b.text for b in blocks), blocks[0].line
+    return "".join([b.text for b in blocks]), blocks[0].line
 
 
 def build_holdouts(v: DocView) -> tuple[Holdouts, list[Diagnostic]]:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import compress, count, repeat
+from operator import attrgetter, contains, eq, or_
 
 from generator.spec.blocks import Node
 from generator.spec.ids import KINDS, scenario_family
@@ -213,8 +215,11 @@ class Item:
 
     def under(self, word: str) -> bool:
         """True when an enclosing section heading (H2 and below) names `word`."""
-        pat = _word_re(word)
-        return any(h.level > 1 and pat.search(h.title) for h in self.context)
+        search = _word_re(word).search
+        for h in self.context:
+            if h.level > 1 and search(h.title):
+                return True
+        return False
 
 
 @lru_cache(maxsize=64)
@@ -273,14 +278,25 @@ def find_items(nodes: list[Node], code: str) -> tuple[list[Item], list[Skipped]]
     return items, skipped
 
 
+def _indexes(nodes: list[Node], kind: str, part: str | None = None) -> list[int]:
+    """Indexes of the nodes of `kind` (or whose text holds `part`), found by loops
+    that run in C: a document has tens of thousands of nodes and few of these."""
+    hits = map(eq, map(_KIND, nodes), repeat(kind))
+    if part is not None:
+        hits = map(or_, hits, map(contains, map(_TEXT, nodes), repeat(part)))
+    return list(compress(count(), hits))
+
+
+_KIND, _TEXT = attrgetter("kind"), attrgetter("text")
+
+
 def _choose(nodes: list[Node], kinds: tuple[str, ...]) -> tuple[dict[int, tuple[str, str, str]], list[Skipped]]:
     """The definitions read (node index → form, id, title): per id family, only those
     written in the strongest form the document uses; the others are skipped."""
     cands: list[tuple[int, str, str, str]] = []
     best: dict[str, int] = {}
-    for i, n in enumerate(nodes):
-        if n.kind != "fence" and "-" not in n.text:  # every id is written KIND-number
-            continue
+    for i in _indexes(nodes, "fence", "-"):  # every id is written KIND-number
+        n = nodes[i]
         c = _def_candidate(n, kinds)
         if c:
             form, ident, title = c
@@ -306,7 +322,7 @@ def _gather(nodes: list[Node], chosen: dict[int, tuple[str, str, str]]) -> list[
     items: list[Item] = []
     stack: list[Heading] = []
     cur: Item | None = None
-    events = sorted(chosen.keys() | {i for i, n in enumerate(nodes) if n.kind == "heading"})
+    events = sorted(chosen.keys() | set(_indexes(nodes, "heading")))
     prev = 0
     for e in events + [len(nodes)]:
         if cur is not None and prev < e:
@@ -383,16 +399,22 @@ def _read_fields(it: Item) -> None:
     cur: Field | None = None
     cur_depth = 0
     last_was_field = False
+    # Bound once: this loop runs for every body line of every item of a document.
+    line_form, add_field, first_field, gwt_lines, prose = _line_form, it.field_list.append, it.fields.setdefault, \
+        it.gwt, it.prose
     for n in it.nodes:
-        if n.kind == "line":
-            gwt, f, recs = _line_form(n.text)
+        kind = n.kind
+        if kind == "line":
+            gwt, f, recs = line_form(n.text)
             if gwt:
-                it.gwt.append(n)
+                gwt_lines.append(n)
                 cur = None
                 continue
             if recs:
                 for key, raw, val in recs:
-                    _add(it, Field(key, raw, val, n.line, n))
+                    fld = Field(key, raw, val, n.line, n)
+                    add_field(fld)
+                    first_field(key, fld)
                 cur = None
                 continue
             if cur is not None and n.depth > cur_depth:
@@ -402,22 +424,23 @@ def _read_fields(it: Item) -> None:
                 key, raw, val = f
                 cur = Field(key, raw, val, n.line, n)
                 cur_depth = n.depth
-                _add(it, cur)
+                add_field(cur)
+                first_field(key, cur)
                 last_was_field = True
                 continue
             if cur is not None and (cur.open or (not n.first and not n.bullet)):
                 cur.more.append(n)
                 continue
-            if it.gwt and not n.first and not n.bullet and it.gwt[-1].line == n.line - 1:
-                it.gwt.append(n)
+            if gwt_lines and not n.first and not n.bullet and gwt_lines[-1].line == n.line - 1:
+                gwt_lines.append(n)
                 continue
-            it.prose.append(n)
+            prose.append(n)
             cur = None
-        elif n.kind in ("table", "fence"):
+        elif kind == "table" or kind == "fence":
             if cur is not None and (cur.open or last_was_field):
                 cur.more.append(n)
             else:
-                it.prose.append(n)
+                prose.append(n)
         last_was_field = False
 
 

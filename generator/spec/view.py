@@ -8,18 +8,22 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import islice
 
 from generator.model import Section, Source
 from generator.spec.blocks import Node
-from generator.spec.records import Item, Skipped, _read_fields, find_items
+from generator.spec.records import Item, Skipped, _indexes, _read_fields, find_items
 
 _COMMENT_RE = re.compile(r"<!--.*?-->", re.DOTALL)
 _PRIORITY_RE = re.compile(r"\bP([0-3])\b")
 _STATUS_RE = re.compile(r"^\W*(OPEN|RESOLVED|ASSUMED|CLOSED|DEFERRED)\b", re.IGNORECASE)
 
 
+@lru_cache(maxsize=1024)
 def priority_of(text: str) -> str:
-    """"P1 (must-have)", "P0(blocker)", "**P2**" → "P1"/"P0"/"P2"; "" when absent."""
+    """"P1 (must-have)", "P0(blocker)", "**P2**" → "P1"/"P0"/"P2"; "" when absent.
+    (Cached: a spec writes the same few priority values thousands of times.)"""
     m = _PRIORITY_RE.search(text.replace("*", " ").replace("(", " ("))
     return f"P{m.group(1)}" if m else ""
 
@@ -60,10 +64,19 @@ class DocView:
         """Node index spans [heading, end) of headings whose title holds any of `words`."""
         out = []
         heads = self.headings()
-        for k, (i, lvl, t) in enumerate(heads):
-            if (level is not None and lvl != level) or not any(w in t for w in words):
+        for k, (i, lvl, t) in enumerate(heads):  # plain loops: thousands of headings, a few matches
+            if level is not None and lvl != level:
                 continue
-            j = next((i2 for i2, l2, _ in heads[k + 1 :] if l2 <= lvl), len(self.nodes))
+            for w in words:
+                if w in t:
+                    break
+            else:
+                continue
+            j = len(self.nodes)
+            for i2, l2, _ in islice(heads, k + 1, None):
+                if l2 <= lvl:
+                    j = i2
+                    break
             out.append((i, j))
         return out
 
@@ -71,7 +84,8 @@ class DocView:
         """(node index, level, lowered title) of every heading: sections are looked up
         by keyword several times per document, and headings are few among the nodes."""
         if self._heads is None:
-            self._heads = [(i, n.level, n.text.lower()) for i, n in enumerate(self.nodes) if n.kind == "heading"]
+            nodes = self.nodes
+            self._heads = [(i, nodes[i].level, nodes[i].text.lower()) for i in _indexes(nodes, "heading")]
         return self._heads
 
     def section_nodes(self, *words: str, level: int | None = None) -> list[Node]:
@@ -123,7 +137,8 @@ class DocView:
         return roots
 
     def item_text(self, it: Item) -> str:
-        end = max((self.node_end(n) for n in it.nodes), default=it.line)
+        nodes = it.nodes
+        end = max(max([n.end for n in nodes]), max([n.line for n in nodes])) if nodes else it.line  # max node_end
         start = it.line
         if it.form == "yaml":
             start = it.head.line
