@@ -244,28 +244,33 @@ def test_simple_list_tokens_equal_markdown_its():
             assert _outside_tables(blocks.parse_tokens(inner)) == _outside_tables(plain.parse(inner)), inner
 
 
-def test_simple_list_taken_for_one_line_items():
-    """The shortcut is taken for the task lists it is made for (so the test above
-    compares it), and declines lists it does not handle."""
-    taken = []
-    real = blocks._simple_list
+def _shortcut_calls(name: str, text: str) -> list[bool]:
+    """What each call of the shortcut `blocks.<name>` answered while `text` was parsed;
+    the tokens are checked against markdown-it's own on the way."""
+    taken: list[bool] = []
+    real = getattr(blocks, name)
 
     def spy(state, line, end):
         ok = real(state, line, end)
         taken.append(ok)
         return ok
 
+    setattr(blocks, name, spy)
+    try:
+        tokens = blocks.parse_tokens(text)
+    finally:
+        setattr(blocks, name, real)
+    assert _outside_tables(tokens) == _outside_tables(blocks.plain_parser().parse(text)), text
+    return taken
+
+
+def test_simple_list_taken_for_one_line_items():
+    """The shortcut is taken for the task lists it is made for (so the test above
+    compares it), and declines lists it does not handle."""
     texts = {"**Acceptance Criteria:**\n- `a()` works\n- errors\n- tests: 2+\n\n#### T-002\n": True,
              "- a\n- b\n\n- c\n": False, "- a\n  more\n": False, "- a\n\n  more\n": False, "text\n- a\n- b": True}
     for text, want in texts.items():
-        taken.clear()
-        blocks._simple_list = spy
-        try:
-            tokens = blocks.parse_tokens(text)
-        finally:
-            blocks._simple_list = real
-        assert any(taken) == want, text
-        assert _outside_tables(tokens) == _outside_tables(blocks.plain_parser().parse(text)), text
+        assert any(_shortcut_calls("_simple_list", text)) == want, text
 
 
 _PARA_LINES = ["plain text", "**Key:** value", "**Setup:**", "*em* x", "**", "***", "* * *", "* x", "*", "- x", "-",
@@ -294,22 +299,7 @@ def test_simple_paragraph_tokens_equal_markdown_its():
 def test_simple_paragraph_taken_for_field_paragraphs():
     """The shortcut makes the paragraphs of a spec's field lines (so the test above
     compares it) and leaves those with an underline or an indent to the rules."""
-    taken = []
-    real = blocks._simple_paragraph
-
-    def spy(state, line, end):
-        ok = real(state, line, end)
-        taken.append(ok)
-        return ok
-
     texts = {"**Priority:** P0\n**Source:** NEW\n\n": True, "**Setup:**\n```bash\nx\n```\n": True,
              "**Acceptance Criteria:**\n- a\n- b\n": True, "Title\n===\n": False, "a\n  b\n": False}
     for text, want in texts.items():
-        taken.clear()
-        blocks._simple_paragraph = spy
-        try:
-            tokens = blocks.parse_tokens(text)
-        finally:
-            blocks._simple_paragraph = real
-        assert (taken[:1] == [True]) == want, text
-        assert _outside_tables(tokens) == _outside_tables(blocks.plain_parser().parse(text)), text
+        assert (_shortcut_calls("_simple_paragraph", text)[:1] == [True]) == want, text
