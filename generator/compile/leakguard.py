@@ -264,15 +264,15 @@ class Guard:
         # All files at once first: each file's check reads a subset of these lines,
         # so if this passes, every file would. (Joined, the files would no longer
         # fit in the processor's caches: each is masked and split on its own.)
-        masked: set[bytes] = set()
-        for data in files.values():
-            masked.update(data.translate(_MASK).split(b"\n"))
-        if self._masked_clean(masked, clean):
+        masked_of = {path: data.translate(_MASK).split(b"\n") for path, data in files.items()}
+        if self._masked_clean(chain.from_iterable(masked_of.values()), clean):
             return []
-        return self._scan_files(files, clean)
+        return self._scan_files(files, clean, masked_of)
 
-    def _scan_files(self, files: Mapping[str, bytes], clean: set[bytes]) -> list[Leak]:
-        """`scan` file by file, `clean` holding masked lines already proven clean."""
+    def _scan_files(self, files: Mapping[str, bytes], clean: set[bytes],
+                    masked_of: Mapping[str, list[bytes]]) -> list[Leak]:
+        """`scan` file by file, `clean` holding masked lines already proven clean and
+        `masked_of` each file's masked lines."""
         cache: dict[bytes, list[Needle]] = {}
         leaks: list[Leak] = []
         tried = failed = 0
@@ -281,7 +281,7 @@ class Guard:
             masked = None
             if failed * 2 <= tried:  # masking pays only while most files pass; then read plainly
                 tried += 1
-                masked = data.translate(_MASK).split(b"\n")
+                masked = masked_of[path]
                 if self._masked_clean(masked, clean):
                     continue
                 failed += 1
