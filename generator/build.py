@@ -24,6 +24,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator import teardown
 from generator.config import Config
 from generator.errors import SpecError
 from generator.gcpause import paused_gc
@@ -110,6 +111,7 @@ def load_checked(spec_dir: Path, options, stage: Path | None = None) -> tuple[Pr
     from generator.spec.loader import load_spec_following
 
     spec, extras = load_spec_following(spec_dir, {"D9": _guard_parts}, lambda: _ready_to_compile(options))
+    teardown.retain(spec, extras)
     if len(spec.tasks) < PARALLEL_MIN_TASKS:
         _refuse_invalid(spec_dir, _validate(spec))
         files = compile_checked(spec, options)
@@ -238,7 +240,9 @@ def _compile(spec: ProductSpec, options, make_guard, spec_dir: Path | None = Non
         try:
             results = parallel.run([None] + jobs if checking else jobs, work, workers)
         finally:
-            forget_shared_items()
+            if not teardown.retaining():  # else the memos' items live on anyway
+                forget_shared_items()
+    teardown.retain(guard if failure is None else None, ix if failure is None else None, results)
     if checking:
         verdict, *results = results
         _refuse_invalid(spec_dir, verdict)
@@ -462,6 +466,7 @@ def _compile_then_write(config: Config, adversarial: str | None, stages: list[Pa
         if fp is not None:
             _write_stamp(config, out_dir, fp, files, files if stage is not None else file_stats(out_dir, files))
         builds.append(SpecBuild(name, spec_dir, out_dir, report, digest))
+    teardown.retain(planned)
     return builds
 
 

@@ -20,11 +20,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from generator import teardown
     from generator.spec import load_spec
     from generator.validate import validate
 
     spec = load_spec(args.spec_dir)
     result = validate(spec)
+    teardown.retain(spec, result)
     if args.json:
         sys.stdout.write(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n")
     else:
