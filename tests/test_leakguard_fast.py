@@ -11,6 +11,7 @@ from pathlib import Path
 from generator.compile import leakguard as lg
 from generator.compile.leakguard import Guard, Needle, build_guard, guard_parts, merge_leaks, words
 from generator.spec import load_spec
+from conftest import CORPUS
 
 VOCAB = ["a1", "a2", "b", "10", "01", "x-1", "-", "--", "caf\u00e9", "Z9", "q", "22", "k", "\u212a"]
 SEPS = [" ", "  ", "\n", "\r\n", "\r", "\x0b", "\x1c", "\x1f", " \u2014 ", "\u201c", "\u2019", ".", "`", "|", "\t",
@@ -225,3 +226,78 @@ def test_wide_punctuation_goes_as_one_replace_after_another_would():
         for wide in lg._WIDE_PUNCT:
             want = want.replace(wide, b" ")
         assert lg._WIDE_PUNCT_RE.sub(b" ", data) == want, data
+
+
+def plain_units(text: str):
+    """(line, text, is_command) of every unit, repeats included: the reference for `_distinct_units`."""
+    fenced = shell = False
+    para: list[str] = []
+    start = 0
+    for n, raw in enumerate(text.splitlines(), 1):
+        fence = lg._FENCE_RE.match(raw)
+        if fence:
+            if para:
+                yield from ((start, s, False) for s in lg._SENTENCE_RE.split(" ".join(para)))
+                para = []
+            fenced = not fenced
+            shell = fence.group(1).lower() in lg._SHELLS
+            continue
+        if fenced:
+            yield (n, raw, True) if shell else (n, lg._KEY_RE.sub("", raw), False)
+            continue
+        line = raw.strip()
+        if not line:
+            if para:
+                yield from ((start, s, False) for s in lg._SENTENCE_RE.split(" ".join(para)))
+                para = []
+        elif line.startswith("|"):
+            if para:
+                yield from ((start, s, False) for s in lg._SENTENCE_RE.split(" ".join(para)))
+                para = []
+            for cell in line.strip("|").split("|"):
+                yield n, cell, False
+        elif line.startswith("#") or lg._MARKER_RE.match(raw):
+            if para:
+                yield from ((start, s, False) for s in lg._SENTENCE_RE.split(" ".join(para)))
+            para = [lg._MARKER_RE.sub("", line).lstrip("#").strip()]
+            start = n
+        else:
+            if not para:
+                start = n
+            para.append(line)
+    if para:
+        yield from ((start, s, False) for s in lg._SENTENCE_RE.split(" ".join(para)))
+
+
+def first_of_each(units):
+    seen = {True: set(), False: set()}
+    out = []
+    for n, text, code in units:
+        if text not in seen[code]:
+            seen[code].add(text)
+            out.append((n, text, code))
+    return out
+
+
+UNIT_LINES = ["```", "```bash", "``` sh", "~~~yaml", "  ```json", "````", "```Bash", "~~~", "text ``` inside",
+              "# Title", "## A. b", "#", "- item one. Two!", "* x", "+ y", "> quote? yes", "1. first", "2) second",
+              "10.no space", "-dash", "| a | b |", "|x|", "  | c |", "key: value", "- k.v: w", "", "   ", "\t",
+              "plain words here.", "more words? and more", "HS-001 title-slug", "a-b-c", "x\x0cy", "p\rq", "caf\u00e9. N",
+              "\u2028", "  indented line", "**Bold:** it is.", "end!  next"]
+
+
+def test_distinct_units_are_the_first_of_each_unit_in_order():
+    rnd = random.Random(11)
+    for _ in range(3000):
+        text = "\n".join(rnd.choice(UNIT_LINES) for _ in range(rnd.randint(0, 30)))
+        assert lg._distinct_units(text) == first_of_each(plain_units(text)), text
+
+
+def test_distinct_units_of_real_holdout_documents():
+    docs = [Path(__file__).resolve().parent.parent / "specs" / "inkwell" / "D9_HOLDOUT_SCENARIOS.md"]
+    docs += sorted(CORPUS.glob("**/D9_*.md")) if CORPUS.is_dir() else []
+    for path in docs:
+        text = path.read_text(encoding="utf-8")
+        assert lg._distinct_units(text) == first_of_each(plain_units(text)), path
+        doubled = text + "\n\n" + text  # every paragraph repeated
+        assert lg._distinct_units(doubled) == first_of_each(plain_units(doubled)), path

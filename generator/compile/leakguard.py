@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping
 from itertools import accumulate, chain, compress, count, filterfalse, repeat
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 from operator import add, attrgetter, not_
 
 from generator.errors import FactoryError
@@ -90,8 +91,10 @@ def _split_words(text: str) -> list[str]:
     return text.split()
 
 
-@dataclass(frozen=True)
-class Needle:
+class Needle(NamedTuple):
+    """One piece of D9 the outputs may not carry. A named tuple rather than a
+    dataclass: a big D9 makes tens of thousands, and sets and dicts hash them."""
+
     kind: str  # "id" | "title" | "slug" | "command" | "sentence"
     words: tuple[str, ...]
     source: str  # D9 file:line
@@ -122,58 +125,109 @@ def merge_leaks(parts: Iterable[list[Leak]]) -> list[Leak]:
     return sorted(chain.from_iterable(parts), key=attrgetter("path"))
 
 
-def _units(text: str) -> Iterable[tuple[int, str, bool]]:
-    """(line, text, is_command) units of a markdown document.
+_BLANK, _TABLE, _START, _PLAIN, _FENCE = range(5)  # line kinds (`_line_kind`)
+
+
+def _line_kind(raw: str) -> tuple[int, object]:
+    """What one line of a markdown document is to `_distinct_units`, with what it holds.
+
+    A fence line gives whether its fence is a shell one; a table row, its
+    cells; a heading or list item (which starts a paragraph), its text with
+    the marker dropped; a plain line, its text. Outside fences a line's kind
+    depends on the line alone, so each distinct line is classified once.
+    """
+    fence = _FENCE_RE.match(raw) if ("```" in raw or "~~~" in raw) else None
+    if fence:
+        return _FENCE, fence.group(1).lower() in _SHELLS
+    line = raw.strip()
+    if not line:
+        return _BLANK, None
+    c = line[0]
+    if c == "|":
+        return _TABLE, line.strip("|").split("|")
+    if c == "#" or ((c in "-*+>" or c.isdecimal()) and _MARKER_RE.match(raw)):
+        return _START, _MARKER_RE.sub("", line).lstrip("#").strip()
+    return _PLAIN, line
+
+
+def _distinct_units(text: str) -> list[tuple[int, str, bool]]:
+    """(line, text, is_command) units of a markdown document, each distinct one
+    once (commands and the rest apart), where it first stands.
 
     Shell fence lines are commands; other fence lines (YAML, JSON) are read
-    as sentences without their key; prose gives sentences and table cells.
+    as sentences without their key; prose gives sentences and table cells:
+    a paragraph (plain lines, or a heading or list item and the plain lines
+    after it) is joined and cut into sentences. A paragraph repeating an
+    earlier one gives only sentences already found, so it is not cut again.
     """
-    fenced = False
-    shell = False
+    out: list[tuple[int, str, bool]] = []
+    add = out.append
+    seen_code: set[str] = set()
+    seen_prose: set[str] = set()
+    seen_para: set[str] = set()
+    kinds: dict[str, tuple[int, object]] = {}
+    keyless: dict[str, str] = {}
+
+    def flush(para: list[str], start: int) -> None:
+        joined = " ".join(para)
+        if joined in seen_para:
+            return
+        seen_para.add(joined)
+        for s in _sentences(joined):
+            if s not in seen_prose:
+                seen_prose.add(s)
+                add((start, s, False))
+
+    fenced = shell = False
     para: list[str] = []  # the lines of the open paragraph, which starts at line `start`
     start = 0
-    split = _sentences
     for n, raw in enumerate(text.splitlines(), 1):
-        fence = _FENCE_RE.match(raw) if ("```" in raw or "~~~" in raw) else None
-        if fence:
+        k = kinds.get(raw)
+        if k is None:
+            k = kinds[raw] = _line_kind(raw)
+        kind = k[0]
+        if kind == _FENCE:
             if para:
-                for s in split(" ".join(para)):
-                    yield start, s, False
+                flush(para, start)
                 para = []
             fenced = not fenced
-            shell = fence.group(1).lower() in _SHELLS
-            continue
-        if fenced:
-            yield (n, raw, True) if shell else (n, _KEY_RE.sub("", raw), False)
-            continue
-        line = raw.strip()
-        if not line:
-            if para:
-                for s in split(" ".join(para)):
-                    yield start, s, False
-                para = []
-            continue
-        c = line[0]
-        if c == "|":
-            if para:
-                for s in split(" ".join(para)):
-                    yield start, s, False
-                para = []
-            for cell in line.strip("|").split("|"):
-                yield n, cell, False
-        elif c == "#" or ((c in "-*+>" or c.isdecimal()) and _MARKER_RE.match(raw)):
-            if para:
-                for s in split(" ".join(para)):
-                    yield start, s, False
-            para = [_MARKER_RE.sub("", line).lstrip("#").strip()]
-            start = n
-        else:
+            shell = k[1]
+        elif fenced:
+            if shell:
+                if raw not in seen_code:
+                    seen_code.add(raw)
+                    add((n, raw, True))
+            else:
+                unit = keyless.get(raw)
+                if unit is None:
+                    unit = keyless[raw] = _KEY_RE.sub("", raw)
+                if unit not in seen_prose:
+                    seen_prose.add(unit)
+                    add((n, unit, False))
+        elif kind == _PLAIN:
             if not para:
                 start = n
-            para.append(line)
+            para.append(k[1])
+        elif kind == _BLANK:
+            if para:
+                flush(para, start)
+                para = []
+        elif kind == _START:
+            if para:
+                flush(para, start)
+            para = [k[1]]
+            start = n
+        else:  # a table row: each cell a unit
+            if para:
+                flush(para, start)
+                para = []
+            for cell in k[1]:
+                if cell not in seen_prose:
+                    seen_prose.add(cell)
+                    add((n, cell, False))
     if para:
-        for s in split(" ".join(para)):
-            yield start, s, False
+        flush(para, start)
+    return out
 
 
 def _sentences(text: str) -> list[str]:
@@ -404,13 +458,7 @@ def _candidates(spec: ProductSpec, text: str) -> list[tuple[str, str, int, int]]
             for k, cmd in enumerate(step.script.splitlines()):
                 if cmd.strip() and not cmd.strip().startswith("#"):
                     add(("command", cmd, base + k, MIN_COMMAND))
-    seen_code: set[str] = set()
-    seen_prose: set[str] = set()
-    for n, unit, code in _units(text):
-        seen = seen_code if code else seen_prose
-        if unit in seen:
-            continue
-        seen.add(unit)
+    for n, unit, code in _distinct_units(text):
         if code:
             if unit.strip() and not unit.strip().startswith("#"):
                 add(("command", unit, n, MIN_COMMAND + 1))
