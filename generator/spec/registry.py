@@ -54,16 +54,23 @@ def _defined(spec: ProductSpec) -> list[tuple[Any, Source | None]]:
 
 def build_registry(spec: ProductSpec) -> Registry:
     reg = Registry(spec)
-    for obj, src in _defined(spec):
-        reg.defs.setdefault(id_key(obj.id), []).append((obj, src))
-        reg.spelled.add(obj.id)
-    for key, objs in sorted(reg.defs.items()):
-        if len(objs) > 1:
-            first = objs[0][1]
-            for obj, src in objs[1:]:
-                reg.diagnostics.append(Diagnostic(src.doc if src else "", src.line if src else 0,
-                                                  f"duplicate id {obj.id} (first defined at line {first.line if first else 0})",
-                                                  "error", "duplicate_ids"))
+    defs = reg.defs
+    defined = _defined(spec)
+    for obj, src in defined:
+        key = id_key(obj.id)
+        found = defs.get(key)
+        if found is None:
+            defs[key] = [(obj, src)]
+        else:
+            found.append((obj, src))
+    reg.spelled.update([obj.id for obj, _ in defined])
+    for key in sorted([key for key, objs in defs.items() if len(objs) > 1]):  # duplicates, in id order
+        objs = defs[key]
+        first = objs[0][1]
+        for obj, src in objs[1:]:
+            reg.diagnostics.append(Diagnostic(src.doc if src else "", src.line if src else 0,
+                                              f"duplicate id {obj.id} (first defined at line {first.line if first else 0})",
+                                              "error", "duplicate_ids"))
     _resolve(reg)
     return reg
 
@@ -83,38 +90,53 @@ def _ref(reg: Registry, owner: str, src: Source | None, line: int, ident: str, v
 
 
 def _resolve(reg: Registry) -> None:
+    """Every reference checked by `_ref`; one spelled as an id is defined (most are), so
+    only the others are handed to it."""
     spec = reg.spec
+    spelled = reg.spelled
     sc = ("SC", "SC-EC")
     ct = ("IN", "OUT", "SIDE", "ERR")
     for t in spec.tasks:
-        for d in t.depends_on:
-            if id_key(d) == id_key(t.id):
-                reg.diagnostics.append(Diagnostic(t.source.doc, t.ref_lines.get("depends_on", t.source.line),
-                                                  f"{t.id} depends on itself", "error", "references"))
-            _ref(reg, t.id, t.source, t.ref_lines.get("depends_on", 0), d, "depends on", ("T",))
+        if t.depends_on:
+            own = id_key(t.id)
+            for d in t.depends_on:
+                if id_key(d) == own:
+                    reg.diagnostics.append(Diagnostic(t.source.doc, t.ref_lines.get("depends_on", t.source.line),
+                                                      f"{t.id} depends on itself", "error", "references"))
+                if d not in spelled:
+                    _ref(reg, t.id, t.source, t.ref_lines.get("depends_on", 0), d, "depends on", ("T",))
         for s in t.scenarios:
-            _ref(reg, t.id, t.source, t.ref_lines.get("scenarios", 0), s, "lists", sc)
+            if s not in spelled:
+                _ref(reg, t.id, t.source, t.ref_lines.get("scenarios", 0), s, "lists", sc)
         for c in t.contracts:
-            _ref(reg, t.id, t.source, t.ref_lines.get("contracts", 0), c, "implements", ct)
+            if c not in spelled:
+                _ref(reg, t.id, t.source, t.ref_lines.get("contracts", 0), c, "implements", ct)
     for e in spec.entities:
         for s in e.scenarios:
-            _ref(reg, e.id, e.source, e.ref_lines.get("scenarios", 0), s, "names", sc)
+            if s not in spelled:
+                _ref(reg, e.id, e.source, e.ref_lines.get("scenarios", 0), s, "names", sc)
     for c in spec.contracts:
         for s in c.scenarios:
-            _ref(reg, c.id, c.source, c.ref_lines.get("scenarios", 0), s, "names", sc)
+            if s not in spelled:
+                _ref(reg, c.id, c.source, c.ref_lines.get("scenarios", 0), s, "names", sc)
     for h in spec.holdouts.holdouts:
         for s in h.validates:
-            _ref(reg, h.id, h.source, h.ref_lines.get("validates", 0), s, "validates", sc)
+            if s not in spelled:
+                _ref(reg, h.id, h.source, h.ref_lines.get("validates", 0), s, "validates", sc)
         for c in h.contracts:
-            _ref(reg, h.id, h.source, h.ref_lines.get("contracts", 0), c, "names", ct)
+            if c not in spelled:
+                _ref(reg, h.id, h.source, h.ref_lines.get("contracts", 0), c, "names", ct)
     for row in spec.holdouts.coverage:
         line = row.source.line if row.source else 0
-        _ref(reg, "coverage matrix row", row.source, line, row.scenario, "names", sc + ct)
+        if row.scenario not in spelled:
+            _ref(reg, "coverage matrix row", row.source, line, row.scenario, "names", sc + ct)
         for hs in row.holdouts:
-            _ref(reg, f"coverage matrix row {row.scenario}", row.source, line, hs, "names", ("HS",))
+            if hs not in spelled:
+                _ref(reg, f"coverage matrix row {row.scenario}", row.source, line, hs, "names", ("HS",))
     for comp in spec.plan.components:
         for ident in comp.implements:
-            _ref(reg, f"component {comp.name}", comp.source, 0, ident, "implements", sc + ct + ("E",))
+            if ident not in spelled:
+                _ref(reg, f"component {comp.name}", comp.source, 0, ident, "implements", sc + ct + ("E",))
 
 
 def family(ident: str) -> str:
