@@ -126,3 +126,16 @@ def test_metadata_claim_disagreeing_with_body(spec_copy):
     assert result.status == "PASS"
     assert any(t.startswith("D8_TASKS.md:") and "Total Tasks: 9" in t and "warning" in t for t in _texts(result))
     _ = line
+
+
+def test_unknown_references_from_every_kind_of_owner(spec_copy):
+    """Each place a reference can stand reports an unknown id at its own line."""
+    hs = _edit(spec_copy, "D9_HOLDOUT_SCENARIOS.md", r"^\*\*Validates:\*\* D2 SC-001, SC-002", "**Validates:** D2 SC-001, SC-777")
+    row = _edit(spec_copy, "D9_HOLDOUT_SCENARIOS.md", r"^\| SC-002 \| P0 \| HS-001 \|", "| SC-002 | P0 | HS-404 |")
+    ct = _edit(spec_copy, "D4_CONTRACTS.md", r"^\*\*Scenarios:\*\* SC-001, SC-009", "**Scenarios:** SC-001, SC-778")
+    _edit(spec_copy, "D7_PLAN.md", r"^\*\*Implements:\*\* ERR-003, SC-011", "**Implements:** ERR-003, SC-779")
+    texts = _texts(validate(load_spec(spec_copy)))
+    assert any(t.startswith(f"D9_HOLDOUT_SCENARIOS.md:{hs}: HS-") and t.endswith("validates unknown scenario SC-777") for t in texts), texts
+    assert f"D9_HOLDOUT_SCENARIOS.md:{row}: coverage matrix row SC-002 names unknown holdout HS-404" in texts, texts
+    assert any(t.startswith(f"D4_CONTRACTS.md:{ct}: ") and t.endswith("names unknown scenario SC-778") for t in texts), texts
+    assert any(t.endswith("implements unknown scenario SC-779") and "component" in t for t in texts), texts
