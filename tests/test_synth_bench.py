@@ -20,11 +20,13 @@ def _s(*secs: float) -> Series:
 
 def test_targets_pass_and_fail_on_the_right_side_of_each_limit():
     """A target table that always says pass would hide regressions."""
-    sizes = {500: {"cold_build": _s(1.0), "watch_edit": _s(0.3)},
-             2000: {"cold_build": _s(4.0), "noop_build": _s(0.6), "noop_files": 0}}
+    sizes = {500: {"cold_build": _s(1.0), "cold_build_mem": _s(0.4), "watch_edit": _s(0.3)},
+             2000: {"cold_build": _s(4.0), "cold_build_mem": _s(1.9), "noop_build": _s(0.6), "noop_files": 0}}
     rows = {r["target"]: r for r in report.targets(sizes, 1.05, {"validate": {"forbidden": ["watchfiles"]}})}
     assert rows["cold build 2,000 tasks ÷ 500 tasks"]["status"] == "pass"  # 4.0 ≤ 4.5
     assert rows["cold build 2,000 tasks"]["status"] == "FAIL"
+    assert rows["cold build 2,000 tasks ÷ 500 tasks, in memory"]["status"] == "FAIL"  # 1.9 / 0.4 > 4.5
+    assert rows["cold build 2,000 tasks, spec and outputs in memory"]["status"] == "pass"
     assert rows["no-op build 2,000 tasks"]["status"] == "FAIL"
     assert rows["no-op build 2,000 tasks: files written"]["status"] == "pass"
     assert rows["watch: one-scenario edit at 500 tasks on disk after save"]["status"] == "FAIL"
