@@ -199,32 +199,15 @@ def _simple_list(state, line, end) -> bool:
     """The tokens markdown-it's list rule makes for a top-level tight bullet list
     whose items are one line each ("- text", the marker in column 0, one space),
     made directly: the rule runs a nested block parse per item, a sizeable part
-    of a task list's parse. False, with nothing changed, for any other list: an
-    item whose text could open a block, a second line (continuation, indent, or
-    any other line but the next item or an empty one), a blank line inside the
-    list, a line after the blanks that could continue it, a nested state."""
+    of a task list's parse. False, with nothing changed, for any other list (see
+    `simple_list_span`)."""
+    span = simple_list_span(state, line, end)
+    if span is None:
+        return False
+    last, stop = span
     trim = _md_trim()
-    if state.level or state.blkIndent or state.listIndent != -1 or end != state.lineMax \
-            or state.md.options.get("tasklists") or trim is None:
-        return False
-    src, bm, em, ts = state.src, state.bMarks, state.eMarks, state.tShift
-    b = bm[line]
-    c = src[b]
-    if ts[line] or c not in "-*+":
-        return False
-    k = line
-    while True:
-        b = bm[k]
-        if ts[k] or em[k] - b < 3 or src[b] != c or src[b + 1] != " " or src[b + 2] in _NOT_PLAIN \
-                or src.startswith(("```", "~~~"), b + 2):
-            return False
-        k += 1
-        if k >= end or em[k] == bm[k]:  # the end, or an empty line
-            break
-    last = k - 1
-    stop = k if k >= end else k + 1 if k + 1 >= end else state.skipEmptyLines(k + 1)
-    if stop < end and (state.sCount[stop] >= 2 or src[bm[stop] + ts[stop]] == c):
-        return False  # the last item or the list may go on after the blank lines
+    src, bm, em = state.src, state.bMarks, state.eMarks
+    c = src[bm[line]]
     push = state.push
     tok = push("bullet_list_open", "ul", 1)
     tok.map, tok.markup = [line, stop], c
@@ -240,6 +223,36 @@ def _simple_list(state, line, end) -> bool:
     push("bullet_list_close", "ul", -1).markup = c
     state.line = stop
     return True
+
+
+def simple_list_span(state, line, end) -> tuple[int, int] | None:
+    """(last item line, line after the list) of a top-level tight bullet list of
+    one-line items ("- text", the marker in column 0, one space) starting at
+    `line`, or None for any other list: an item whose text could open a block, a
+    second line (continuation, indent, or any other line but the next item or an
+    empty one), a blank line inside the list, a line after the blanks that could
+    continue it, a nested state."""
+    if state.level or state.blkIndent or state.listIndent != -1 or end != state.lineMax \
+            or state.md.options.get("tasklists") or _md_trim() is None:
+        return None
+    src, bm, em, ts = state.src, state.bMarks, state.eMarks, state.tShift
+    b = bm[line]
+    c = src[b]
+    if ts[line] or c not in "-*+":
+        return None
+    k = line
+    while True:
+        b = bm[k]
+        if ts[k] or em[k] - b < 3 or src[b] != c or src[b + 1] != " " or src[b + 2] in _NOT_PLAIN \
+                or src.startswith(("```", "~~~"), b + 2):
+            return None
+        k += 1
+        if k >= end or em[k] == bm[k]:  # the end, or an empty line
+            break
+    stop = k if k >= end else k + 1 if k + 1 >= end else state.skipEmptyLines(k + 1)
+    if stop < end and (state.sCount[stop] >= 2 or src[bm[stop] + ts[stop]] == c):
+        return None  # the last item or the list may go on after the blank lines
+    return k - 1, stop
 
 
 @lru_cache(maxsize=1)
@@ -261,17 +274,34 @@ def _simple_paragraph(state, line, end) -> bool:
     """The tokens of a top-level paragraph, made without the setext heading rule
     and the paragraph rule: the first scans the lines below for an underline, the
     second offers each of them to every rule that can end a paragraph, and both
-    run once per paragraph of a big document. Here a line in column 0 whose first
-    character no such rule starts with (and not above a possible table delimiter
-    row) continues the paragraph; any other line is offered to those rules as
-    markdown-it offers it (the paragraph ends there when one takes it). Reached
-    once the rules before setext headings have declined the first line. False,
-    with nothing changed, for an indented line, a possible underline or a nested
-    state, which the two rules then take as before."""
-    trim = _md_trim()
-    if state.level or state.blkIndent or state.listIndent != -1 or end != state.lineMax or state.sCount[line] >= 4 \
-            or trim is None:
+    run once per paragraph of a big document. Reached once the rules before
+    setext headings have declined the first line. False, with nothing changed,
+    when `simple_paragraph_stop` declines it, for those two rules to take."""
+    k = simple_paragraph_stop(state, line, end)
+    if k < 0:
         return False
+    content = _md_trim()(state.getLines(line, k, 0, False))
+    state.line = k
+    tok = state.push("paragraph_open", "p", 1)
+    tok.map = [line, k]
+    tok = state.push("inline", "", 0)
+    tok.content, tok.map, tok.children = content, [line, k], []
+    state.push("paragraph_close", "p", -1)
+    return True
+
+
+def simple_paragraph_stop(state, line, end) -> int:
+    """The line after a top-level paragraph starting at `line` (which the rules
+    before setext headings decline), found without those two rules: a line in
+    column 0 whose first character no rule ending a paragraph starts with (and
+    not above a possible table delimiter row) continues it; any other line is
+    offered to those rules as markdown-it offers it (the paragraph ends there
+    when one takes it). -1 for an indented line, a possible underline or a
+    nested state, which the rules then take; `state.parentType` is left as
+    either rule leaves it."""
+    if state.level or state.blkIndent or state.listIndent != -1 or end != state.lineMax or state.sCount[line] >= 4 \
+            or _md_trim() is None:
+        return -1
     src, bm, em, ts = state.src, state.bMarks, state.eMarks, state.tShift
     enders = None
     k = line + 1
@@ -281,11 +311,11 @@ def _simple_paragraph(state, line, end) -> bool:
         if p >= e:  # an empty line ends it
             break
         if ts[k]:
-            return False
+            return -1
         c = src[p]
         if c in _ACTIVE:
             if (c == "-" or c == "=") and not src[p:e].rstrip(" \t").strip(c):
-                return False  # a setext underline
+                return -1  # a setext underline
             # "**Key:** value" is no rule (only "*", spaces and tabs) and no list item ("* "):
             # like a plain line it is offered to those rules only above a possible delimiter row.
             ask = c != "*" or e - p < 2 or src[p + 1] in " \t" or not src[p:e].strip("* \t")
@@ -307,14 +337,7 @@ def _simple_paragraph(state, line, end) -> bool:
             break
         k += 1
     state.parentType = "paragraph"  # what the setext rule leaves behind when it declines
-    content = trim(state.getLines(line, k, 0, False))
-    state.line = k
-    tok = state.push("paragraph_open", "p", 1)
-    tok.map = [line, k]
-    tok = state.push("inline", "", 0)
-    tok.content, tok.map, tok.children = content, [line, k], []
-    state.push("paragraph_close", "p", -1)
-    return True
+    return k
 
 
 # Stands in for every token inside a table: the table rule fills it and it is dropped.

@@ -1,0 +1,194 @@
+"""Top-level blocks read straight into nodes give markdown-it's own nodes.
+
+`toplevel.read_nodes` reads headings, paragraphs, fences, one-line-item lists
+and pipe tables itself and hands every other block to markdown-it's rules.
+These tests compare its nodes, field for field, with `tokens_to_nodes` over
+markdown-it run as configured (`blocks.plain_parser()`), on seeded random
+documents, hand-written edge cases, the example spec, synthetic specs and,
+when present, every corpus document; and whole parse results with the direct
+reading on and off.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from conftest import CORPUS, EXAMPLE_SPEC
+
+from generator.model import DOCUMENTS
+from generator.spec import blocks, parse_document, toplevel
+from generator.spec.document import decode
+
+
+def plain_nodes(text: str) -> list[blocks.Node]:
+    return blocks.tokens_to_nodes(blocks.plain_parser().parse(text), text.split("\n"))
+
+
+def direct_nodes(text: str) -> list[blocks.Node]:
+    return toplevel.read_nodes(blocks._parser(), text, text.split("\n"))
+
+
+def test_direct_reading_in_use():
+    assert toplevel.usable()
+
+
+_LINES = [
+    "# h", "## h ##", "### x #", "#### #", "#x", "####### seven", "# h <!-- c -->", "#\tt", "# a | b", "#",
+    "#### SC-001: Title", "**Priority:** P1", "**GIVEN** a thing", "**Setup:**", "plain text", "more text", "é ü",
+    "\u00a0nbsp", "\u2002", "text  ", "*em* x", "**", "***", "* * *", "_a_", "___", "+x", "-x", "--", "---", "===",
+    "- a", "- `b` c", "- a <!-- c -->", "* s", "+ p", "- - n", "- # h", "- ```", "-  two", "-\ttab", "- ", "-", "*",
+    "  - indented", "1. one", "2) two", "```", "```bash", "```` x", "~~~", "~~~ yaml", "``` a`b", "   ```", "    ```",
+    "| a | b |", "|---|---|", "| 1 | 2 |", "| 3 |", "|-|", "|", "||", "| `x|y` | z |", "a | b", "--|--", ":-:",
+    " | r |", "> q", ">", "<div>", "</div>", "<!-- c -->", "<!-- c", "-->", "[r]: /u", "[x]", "    code", "\tcode",
+    "  two", "", "", "", "  ", "\t",
+]
+
+
+def _random_text(rnd: random.Random) -> str:
+    lines = [rnd.choice(_LINES) for _ in range(rnd.randint(1, 25))]
+    return "\n".join(lines) + rnd.choice(("", "\n", "\n\n", "  ", "\n  ", "\n\t"))
+
+
+def test_random_documents_same_nodes():
+    rnd = random.Random(20260522)
+    for _ in range(12000):
+        text = _random_text(rnd)
+        assert direct_nodes(text) == plain_nodes(text), text
+
+
+def _spec_like(rnd: random.Random) -> str:
+    """A document made of the block shapes a spec uses, with now and then a line that
+    could change how the block around it reads."""
+    blocks_ = [
+        "#### SC-{n}: Title {n}\n\n**Priority:** P1\n**Source:** NEW\n**GIVEN** a\n**WHEN** b\n**THEN** c\n",
+        "### HS-{n}: t\n\n```yaml\nscenario: s-{n}\n```\n\n**Validates:** SC-{n}\n\n**Setup:**\n```bash\nx\n```\n",
+        "#### T-{n}: t\n\n**Dependency:** None\n**Acceptance Criteria:**\n- `a()` works\n- errors\n- tests: 2+\n",
+        "### E-{n}: Rec\n\n**Scope:** PRIVATE\n\n| Field | Type |\n|---|---|\n| id | string |\n| s | int |\n",
+        "## Section {n}\n\nSome prose\nover lines.\n",
+    ]
+    odd = ["---", "===", "  indented", "    code", "| x |", "|---|", "- item", "> q", "<div>", "```", "1. n", "\t- t",
+           "text", "", "* * *", "**k:** v", "- a\n  b", "~~~"]
+    out = []
+    for n in range(rnd.randint(1, 8)):
+        chunk = rnd.choice(blocks_).format(n=n + 1).split("\n")
+        if rnd.random() < 0.5:
+            chunk.insert(rnd.randrange(len(chunk) + 1), rnd.choice(odd))
+        out += chunk
+    return "\n".join(out)
+
+
+def test_random_spec_like_documents_same_nodes():
+    rnd = random.Random(5151)
+    for _ in range(4000):
+        text = _spec_like(rnd)
+        assert direct_nodes(text) == plain_nodes(text), text
+
+
+EDGE_CASES = [
+    "# h\n===\n", "text\n===\n", "text\n---\n", "**k:** v\n---\n", "a | b\n--|--\nc\n", "# a | b\n|---|\n| c |\n",
+    "| a |\n|---|\n| b |\ntext\n", "| a |\n|---|\n| b |\n  | c |\n", "| a |\n|---|\n| b |\n> q\n", "| a |\n|-|-|\n| b |\n",
+    "```\nunclosed\n", "```\n  ```\n", "```\n    ```\n```\n", "````\n```\n````\n", "~~~\n```\n~~~\n", "```\n```  \n",
+    "- a\n- b\n\n- c\n", "- a\n- b\n\n  c\n", "- a\n* b\n", "- a\n\ntext\n", "- a\n  b\n", "- a\n- b", "text\n- a\n",
+    "**A:**\n- a\n- b\n", "para\n    lazy\n", "para\n| x |\n|---|\n", "#\n", "#  \n", "# #\n", "## a ##  \n", "# a\\#\n",
+    "\u00a0\n", "*\n", "-\n", "+\n", "_\n", "* x\n", "+ x\n", "*x*\n", "_x_\n", "+x\n",
+]
+
+
+@pytest.mark.parametrize("text", EDGE_CASES)
+def test_edge_cases_same_nodes(text):
+    for t in (text, text.rstrip("\n"), "para\n\n" + text, text + "\ntext\n"):
+        assert direct_nodes(t) == plain_nodes(t), t
+
+
+def _taken(name: str, text: str) -> list[bool]:
+    """Whether each call of `toplevel.<name>` read its block (nodes checked on the way)."""
+    taken: list[bool] = []
+    real = getattr(toplevel, name)
+
+    def spy(*args):
+        stop = real(*args)
+        taken.append(stop >= 0)
+        return stop
+
+    setattr(toplevel, name, spy)
+    try:
+        assert direct_nodes(text) == plain_nodes(text), text
+    finally:
+        setattr(toplevel, name, real)
+    return taken
+
+
+def test_each_direct_reading_is_taken_for_its_shape():
+    """The readings are taken for the shapes they are made for (so the tests above
+    compare them) and decline the others."""
+    cases = {
+        ("_heading", "# Title\n"): True, ("_heading", "#nope\n"): False, ("_heading", "####### x\n"): False,
+        ("_fence", "```bash\nx\n```\n"): True, ("_fence", "```\nopen\n"): False, ("_fence", "``` a`b\n```\n"): False,
+        ("_list", "- a\n- b\n"): True, ("_list", "- a\n  more\n"): False,
+        ("_table", "| a |\n|---|\n| b |\n"): True, ("_table", "| a |\n|---|\n| b |\nrow\n"): False,
+    }
+    for (name, text), want in cases.items():
+        assert any(_taken(name, text)) == want, (name, text)
+
+
+def test_probes_catch_a_wrong_reading(monkeypatch):
+    """`usable` turns the direct reading off when it disagrees with markdown-it."""
+    real = toplevel._heading
+
+    def off_by_one(src, b, e, line, nodes):
+        stop = real(src, b, e, line, nodes)
+        if stop >= 0:
+            nodes[-1].level += 1
+        return stop
+
+    monkeypatch.setattr(toplevel, "_heading", off_by_one)
+    assert toplevel.usable.__wrapped__() is False
+
+
+def test_text_with_cr_or_nul_goes_through_markdown_it():
+    for text in ("a\r\nb\n", "# h\n\0\n"):
+        assert toplevel.parse_nodes(text, text.split("\n")) == blocks.tokens_to_nodes(blocks.parse_tokens(text),
+                                                                                      text.split("\n"))
+
+
+def _texts(folder):
+    for path in sorted(folder.rglob("*.md")):
+        text, problem = decode(path.name, path.read_bytes())
+        if text:
+            yield path, text
+
+
+def test_example_spec_same_nodes():
+    found = list(_texts(EXAMPLE_SPEC))
+    assert len(found) >= 10
+    for path, text in found:
+        assert direct_nodes(text) == plain_nodes(text), path
+
+
+def test_corpus_same_nodes():
+    if not CORPUS.is_dir():
+        pytest.skip(f"corpus not available: {CORPUS}")
+    found = list(_texts(CORPUS))
+    assert found
+    for path, text in found:
+        assert direct_nodes(text) == plain_nodes(text), path
+
+
+@pytest.mark.parametrize("style", ["full", "compressed"])
+def test_synthetic_spec_same_results_with_and_without_direct_reading(tmp_path, style, monkeypatch):
+    from synth import generate_spec
+
+    spec = tmp_path / "spec"
+    generate_spec(spec, tasks=40, style=style, seed=9)
+    codes = {name: code for code, name in DOCUMENTS.items()}
+    paths = sorted(spec.glob("*.md"))
+    assert len(paths) == 10
+    for p in paths:
+        text = p.read_text()
+        assert direct_nodes(text) == plain_nodes(text), p
+    direct = {p.name: parse_document(codes[p.name], p.name, p.read_bytes()) for p in paths}
+    monkeypatch.setattr(toplevel, "usable", lambda: False)
+    monkeypatch.setattr(blocks, "_parser", blocks.plain_parser)
+    plain = {p.name: parse_document(codes[p.name], p.name, p.read_bytes()) for p in paths}
+    assert direct == plain
