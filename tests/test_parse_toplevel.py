@@ -41,7 +41,7 @@ _LINES = [
     "  - indented", "1. one", "2) two", "```", "```bash", "```` x", "~~~", "~~~ yaml", "``` a`b", "   ```", "    ```",
     "| a | b |", "|---|---|", "| 1 | 2 |", "| 3 |", "|-|", "|", "||", "| `x|y` | z |", "a | b", "--|--", ":-:",
     " | r |", "> q", ">", "<div>", "</div>", "<!-- c -->", "<!-- c", "-->", "[r]: /u", "[x]", "    code", "\tcode",
-    "  two", "", "", "", "  ", "\t",
+    "  two", "", "", "", "  ", "\t", "**  ", "*\tx", "**\t**", "***x*", "* ", "x\t|", " :", "\t-",
 ]
 
 
@@ -192,3 +192,30 @@ def test_synthetic_spec_same_results_with_and_without_direct_reading(tmp_path, s
     monkeypatch.setattr(blocks, "_parser", blocks.plain_parser)
     plain = {p.name: parse_document(codes[p.name], p.name, p.read_bytes()) for p in paths}
     assert direct == plain
+
+
+def _paragraph_stops(text: str) -> list[tuple[int, int, str]]:
+    """(line, `simple_paragraph_stop`, parent type left) for every line of `text`, each
+    read from a fresh state."""
+    md = blocks._parser()
+    out = []
+    for line in range(len(text.split("\n"))):
+        state = blocks._state_class()(text, md, {}, [])
+        if line < state.lineMax and state.bMarks[line] + state.tShift[line] < state.eMarks[line]:
+            stop = blocks.simple_paragraph_stop(state, line, state.lineMax)
+            out.append((line, stop, state.parentType))
+    return out
+
+
+def test_plain_line_runs_skipped_as_the_line_loop_takes_them(monkeypatch):
+    """`simple_paragraph_stop` skips runs of plain lines with one regex; with the
+    regex matching nothing (every line read by the loop) the stops are the same."""
+    import re
+
+    rnd = random.Random(808)
+    texts = [_random_text(rnd) for _ in range(2500)] + [_spec_like(rnd) for _ in range(500)]
+    fast = [_paragraph_stops(t) for t in texts]
+    monkeypatch.setattr(blocks, "_PLAIN_LINES", re.compile("(?!)|"))
+    assert blocks._PLAIN_LINES.match("text\n").end() == 0
+    for text, want in zip(texts, fast):
+        assert _paragraph_stops(text) == want, text

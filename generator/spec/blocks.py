@@ -268,6 +268,11 @@ def _md_trim():
 # (fence, quote, rule, list, HTML block, heading), plus setext underlines and
 # indents: only lines starting otherwise are taken as plain continuation lines.
 _ACTIVE = frozenset("`~>*-_+#<[|:=0123456789 \t")
+# A run of whole lines (each with its newline) that `simple_paragraph_stop` takes as plain
+# continuation lines: first character not in `_ACTIVE`, or "*" followed by neither a blank
+# nor the line end on a line holding something besides "*", spaces and tabs; and the next
+# line not starting (after spaces and tabs) with "|", "-" or ":".
+_PLAIN_LINES = re.compile(r"(?:(?:[^\n`~>*\-_+#<\[|:=0-9 \t]|\*(?=[^ \t\n])(?=[^\n]*[^\n* \t]))[^\n]*\n(?![ \t]*[|:\-]))*")
 
 
 def _simple_paragraph(state, line, end) -> bool:
@@ -304,8 +309,15 @@ def simple_paragraph_stop(state, line, end) -> int:
         return -1
     src, bm, em, ts = state.src, state.bMarks, state.eMarks, state.tShift
     enders = None
+    plain = _PLAIN_LINES.match
     k = line + 1
     while k < end:
+        b = bm[k]
+        stop = plain(src, b).end()
+        if stop > b:  # lines the loop below would take as plain continuation lines, skipped at once
+            k += src.count("\n", b, stop)
+            if k >= end:
+                break
         p = bm[k] + ts[k]
         e = em[k]
         if p >= e:  # an empty line ends it
