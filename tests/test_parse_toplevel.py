@@ -136,8 +136,8 @@ def test_probes_catch_a_wrong_reading(monkeypatch):
     """`usable` turns the direct reading off when it disagrees with markdown-it."""
     real = toplevel._heading
 
-    def off_by_one(src, b, e, line, nodes):
-        stop = real(src, b, e, line, nodes)
+    def off_by_one(s, line, nodes):
+        stop = real(s, line, nodes)
         if stop >= 0:
             nodes[-1].level += 1
         return stop
@@ -217,5 +217,16 @@ def test_plain_line_runs_skipped_as_the_line_loop_takes_them(monkeypatch):
     fast = [_paragraph_stops(t) for t in texts]
     monkeypatch.setattr(blocks, "_PLAIN_LINES", re.compile("(?!)|"))
     assert blocks._PLAIN_LINES.match("text\n").end() == 0
+    for text, want in zip(texts, fast):
+        assert _paragraph_stops(text) == want, text
+
+
+def test_paragraph_ends_at_sure_block_openers_as_the_rules_say(monkeypatch):
+    """`simple_paragraph_stop` ends a paragraph at a fence, a list item or a heading
+    without asking the rules; asking them every time gives the same stops."""
+    rnd = random.Random(909)
+    texts = [_random_text(rnd) for _ in range(2500)] + [_spec_like(rnd) for _ in range(500)]
+    fast = [_paragraph_stops(t) for t in texts]
+    monkeypatch.setattr(blocks, "_opens_block", lambda *args: False)
     for text, want in zip(texts, fast):
         assert _paragraph_stops(text) == want, text

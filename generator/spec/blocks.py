@@ -337,6 +337,8 @@ def simple_paragraph_stop(state, line, end) -> int:
             q = bm[k + 1] + ts[k + 1]
             ask = q < em[k + 1] and src[q] in "|-:"
         if ask:
+            if _opens_block(src, p, e, c):
+                break
             if enders is None:
                 enders = state.md.block.ruler.getRules("paragraph")
             state.parentType = "paragraph"  # as those rules see it, from either rule
@@ -350,6 +352,22 @@ def simple_paragraph_stop(state, line, end) -> int:
         k += 1
     state.parentType = "paragraph"  # what the setext rule leaves behind when it declines
     return k
+
+
+def _opens_block(src: str, p: int, e: int, c: str) -> bool:
+    """Whether a line in column 0 (from `p` to `e`, first character `c`) surely opens
+    a block that ends a paragraph, without asking the rules: a fence (three markers
+    or more, no backtick in a backtick fence's info), a list item with text ("- x")
+    or an ATX heading. False leaves the question to the rules."""
+    if c == "`" or c == "~":
+        run = len(src[p:e]) - len(src[p:e].lstrip(c))
+        return run >= 3 and not (c == "`" and "`" in src[p + run : e])
+    if c == "-" or c == "*" or c == "+":
+        return e - p >= 3 and src[p + 1] == " " and src[p + 2] not in " \t"
+    if c == "#":
+        n = len(src[p:e]) - len(src[p:e].lstrip("#"))
+        return n <= 6 and (p + n == e or src[p + n] in " \t")
+    return False
 
 
 # Stands in for every token inside a table: the table rule fills it and it is dropped.

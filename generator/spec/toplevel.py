@@ -70,23 +70,22 @@ def _table_rule(md):
 
 
 def _direct(state, line: int, end: int, lines: list[str], nodes: list[Node], table) -> int:
-    """The line after the block starting at `line` (in column 0), its nodes added
-    to `nodes`; -1 (nothing added) when markdown-it's rules are to read it."""
-    src = state.src
-    b, e = state.bMarks[line], state.eMarks[line]
-    c = src[b]
-    if line + 1 < end and _may_delimit(state, line + 1) and "|" in src[b:e]:
+    """The line after the block starting at `line` (in column 0, not empty), its
+    nodes added to `nodes`; -1 (nothing added) when markdown-it's rules are to read it."""
+    s = lines[line]  # the line as the state cuts it: no indent, no quote marker at the top level
+    c = s[0]
+    if "|" in s and line + 1 < end and _may_delimit(state, line + 1):
         if table is None:
             return -1
         if table(state, line, end, True):  # the header and delimiter rows make a table
             return _table(state, line, end, lines, nodes, table.__globals__.get("MAX_AUTOCOMPLETED_CELLS", 0))
     if c == "#":
-        return _heading(src, b, e, line, nodes)
+        return _heading(s, line, nodes)
     if c == "`" or c == "~":
-        return _fence(state, line, end, nodes)
-    if c in "-*+" and e - b > 1 and src[b + 1] == " ":
+        return _fence(state, s, line, end, nodes)
+    if c in "-*+" and s[1:2] == " ":
         return _list(state, line, end, lines, nodes)
-    if c in _OPENERS and not _plain_start(src, b, e, c):
+    if c in _OPENERS and not _plain_start(s, c):
         return -1
     stop = simple_paragraph_stop(state, line, end)
     if stop >= 0:
@@ -106,22 +105,21 @@ def _may_delimit(state, k: int) -> bool:
     return not (len(row) < 2 or row.strip("|-: \t") or (row[0] == "-" and row[1] in " \t"))
 
 
-def _plain_start(src: str, b: int, e: int, c: str) -> bool:
-    """Whether a line in column 0 starting with "*", "-", "_" or "+" is no thematic
-    break (another character than its marker, spaces and tabs) and no list item
-    (the marker not followed by a space, a tab or the line end): only the
-    paragraph rules take it then."""
+def _plain_start(s: str, c: str) -> bool:
+    """Whether a line `s` in column 0 starting with "*", "-", "_" or "+" is no
+    thematic break (another character than its marker, spaces and tabs) and no
+    list item (the marker not followed by a space, a tab or the line end): only
+    the paragraph rules take it then."""
     if c not in "*-_+":
         return False
-    if c != "+" and not src[b:e].strip(c + " \t"):
+    if c != "+" and not s.strip(c + " \t"):
         return False
-    return c == "_" or (e - b > 1 and src[b + 1] not in " \t")
+    return c == "_" or (len(s) > 1 and s[1] not in " \t")
 
 
-def _heading(src: str, b: int, e: int, line: int, nodes: list[Node]) -> int:
+def _heading(s: str, line: int, nodes: list[Node]) -> int:
     """An ATX heading, as the heading rule cuts it (level, closing "#" run); -1
     when the rule would decline the line."""
-    s = src[b:e]
     n = len(s) - len(s.lstrip("#"))
     if n > 6 or (n < len(s) and s[n] != " " and s[n] != "\t"):
         return -1
@@ -136,13 +134,11 @@ def _heading(src: str, b: int, e: int, line: int, nodes: list[Node]) -> int:
     return line + 1
 
 
-def _fence(state, line: int, end: int, nodes: list[Node]) -> int:
-    """A closed fenced block as the fence rule reads it; -1 for a line the rule
-    would decline and for a fence left open."""
+def _fence(state, s: str, line: int, end: int, nodes: list[Node]) -> int:
+    """A closed fenced block opened by line `s`, as the fence rule reads it; -1 for
+    a line the rule would decline and for a fence left open."""
     src, bm, em, ts, sc = state.src, state.bMarks, state.eMarks, state.tShift, state.sCount
-    b, e = bm[line], em[line]
-    marker = src[b]
-    s = src[b:e]
+    marker = s[0]
     size = len(s) - len(s.lstrip(marker))
     if size < 3:
         return -1
