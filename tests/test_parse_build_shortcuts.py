@@ -1,0 +1,129 @@
+"""The typed builders' shortcuts give what the long way round gives.
+
+Each test builds the same views with a shortcut on and off (monkeypatched to
+the general path) on seeded random documents, the example spec, synthetic
+specs and, when present, the corpus, and compares the results field for field.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from conftest import CORPUS, EXAMPLE_SPEC
+
+from generator.model import DOCUMENTS
+from generator.spec import build_front
+from generator.spec.document import decode
+from generator.spec.toplevel import parse_nodes
+from generator.spec.view import DocView
+
+
+def view(code: str, text: str) -> DocView:
+    lines = text.split("\n")
+    return DocView.build(code, DOCUMENTS[code], text, parse_nodes(text, lines), lines)
+
+
+def _spec_texts(code: str):
+    """(name, text) of document `code` in the example spec, synthetic specs and the corpus."""
+    from synth import generate_spec
+
+    name = DOCUMENTS[code]
+    for folder in [EXAMPLE_SPEC] + ([CORPUS] if CORPUS.is_dir() else []):
+        for path in sorted(folder.rglob(name)):
+            text, _ = decode(path.name, path.read_bytes())
+            if text:
+                yield str(path), text
+    yield from _synthetic(code, generate_spec)
+
+
+def _synthetic(code, generate_spec, cache={}):  # noqa: B006 - one set of synthetic specs per session
+    if not cache:
+        import tempfile
+        from pathlib import Path
+
+        root = Path(tempfile.mkdtemp(prefix="shortcut-specs-"))
+        for k, (style, seed) in enumerate((("full", 3), ("compressed", 4))):
+            generate_spec(root / str(k), tasks=30, style=style, seed=seed)
+        cache["root"] = root
+    for path in sorted(cache["root"].rglob(DOCUMENTS[code])):
+        yield str(path), path.read_text()
+
+
+_MARKER_LINES = ["**Priority:** P1", "[NEEDS CLARIFICATION: who pays?]", "needs clarification here",
+                 "- [needs clarification] CLR-001", "See CLR-002 and CLR-3", "NEEDS <!-- x -->CLARIFICATION",
+                 "NEEDſ CLARIFICATION", "plain line", "**GIVEN** a", "> NEEDS CLARIFICATION", "CLR-", "text <!-- c -->"]
+_MARKER_HEADS = ["## User Scenarios", "## Clarifications", "### Open clarification", "#### SC-001: t", "## Other"]
+
+
+def _marker_doc(rnd: random.Random) -> str:
+    out = ["# D2: Specification — X", ""]
+    for _ in range(rnd.randint(1, 12)):
+        if rnd.random() < 0.3:
+            out += [rnd.choice(_MARKER_HEADS), ""]
+        out += [rnd.choice(_MARKER_LINES) for _ in range(rnd.randint(1, 3))] + [""]
+    return "\n".join(out)
+
+
+def test_markers_skipped_only_when_no_line_can_be_one(monkeypatch):
+    rnd = random.Random(4242)
+    views = [view("D2", _marker_doc(rnd)) for _ in range(1500)] + [view("D2", t) for _, t in _spec_texts("D2")]
+    fast = [build_front._markers(v) for v in views]
+    assert any(fast) and not all(fast)
+    monkeypatch.setattr(build_front, "_may_hold_markers", lambda lines: True)
+    for v, want in zip(views, fast):
+        assert build_front._markers(v) == want, "\n".join(v.lines)
+
+
+@pytest.mark.parametrize("code", ["D2"])
+def test_example_and_synthetic_specs_build_the_same(code, monkeypatch):
+    views = [view(code, t) for _, t in _spec_texts(code)]
+    fast = [build_front.build_specification(v) for v in views]
+    monkeypatch.setattr(build_front, "_may_hold_markers", lambda lines: True)
+    assert [build_front.build_specification(v) for v in views] == fast
+
+
+def _scenarios_long_way(v: DocView) -> list:
+    """Scenarios as built item by item, every value read through `Item.value`."""
+    from generator.model import Scenario
+    from generator.spec.records import strip_md
+    from generator.spec.view import priority_of
+
+    out = []
+    for it in v.items_of("SC", "SC-EC"):
+        given, when, then, ands = build_front._gwt(" ".join(n.text for n in it.gwt))
+        edge = it.kind == "SC-EC" or it.under("edge") or it.under("failure")
+        out.append(Scenario(id=it.id, title=strip_md(it.title), priority=priority_of(it.value("priority")), given=given,
+                            when=when, then=then, and_=ands, testing_approach=it.value("testing approach"),
+                            origin=it.value("source"), kind="edge" if edge else "primary", source=v.src(it.line),
+                            fields={f.key: f.text() for f in it.field_list}))
+    return out
+
+
+_SC_HEADS = ["## User Scenarios", "### Primary Scenarios", "### Edge Cases", "## Failure modes", "### Failures",
+             "### Other", "#### Notes on edge", "## Purpose"]
+_SC_LINES = ["**Priority:** P1", "**Priority:** P0", "**Source:** NEW", "**Testing Approach:** unit", "**GIVEN** a",
+             "**WHEN** b", "**THEN** c", "**AND** d", "**: x**", "**Priority:**", "- nested value", "plain prose",
+             "**Source:** second", "Priority: P2", "**testing approach:** lower"]
+
+
+def _scenario_doc(rnd: random.Random) -> str:
+    out = ["# D2: Specification — X", ""]
+    for n in range(rnd.randint(1, 15)):
+        if rnd.random() < 0.3:
+            out += [rnd.choice(_SC_HEADS), ""]
+        kind = rnd.choice(("SC", "SC", "SC-EC"))
+        out += [f"{'#' * rnd.choice((3, 4))} {kind}-{n + 1:03d}: Title {n}", ""]
+        out += [rnd.choice(_SC_LINES) for _ in range(rnd.randint(0, 7))] + [""]
+    return "\n".join(out)
+
+
+def test_scenarios_built_as_item_by_item():
+    rnd = random.Random(777)
+    views = [view("D2", _scenario_doc(rnd)) for _ in range(1500)] + [view("D2", t) for _, t in _spec_texts("D2")]
+    kinds = set()
+    for v in views:
+        got = build_front.build_specification(v).scenarios
+        assert got == _scenarios_long_way(v), "\n".join(v.lines)
+        kinds |= {s.kind for s in got}
+    assert kinds == {"edge", "primary"}
