@@ -64,3 +64,30 @@ def test_heading_indexes():
     for _ in range(500):
         nodes = random_nodes(rnd)
         assert records.heading_indexes(nodes) == [i for i, n in enumerate(nodes) if n.kind == "heading"]
+
+
+_LINE_PIECES = ["**", "*", "GIVEN", "WHEN", "THEN", "AND", "Priority", "Setup", ":", "?", " ", "(x)", "|", " | ", "x",
+                "é", "_", "`", "Scope S", "Depends on", "T-001", "CRITICAL", "\u00a0", "-", "GIVENS", "and"]
+
+
+def test_bold_gwt_openings_are_gwt_lines():
+    rnd = random.Random(17)
+    for prefix in records._BOLD_GWT:
+        for _ in range(300):
+            text = prefix + "".join(rnd.choice(_LINE_PIECES) for _ in range(rnd.randint(0, 6)))
+            assert records._GWT_RE.match(text), text
+
+
+def test_line_form_reads_as_parse_field():
+    """`_line_form` (and `_read_fields`' shortcut for "**GIVEN**" lines) reads each
+    line as the GIVEN/WHEN/THEN test, `parse_field` and the pipe-record reading do."""
+    rnd = random.Random(18)
+    for _ in range(20000):
+        text = "".join(rnd.choice(_LINE_PIECES) for _ in range(rnd.randint(1, 8)))
+        gwt = bool(records._GWT_RE.match(text))
+        f = records.parse_field(text)
+        recs = ()
+        if not gwt and f is None and " | " in text:
+            r = records.parse_pipe_record(text)
+            recs = tuple(r) if len(r) >= 2 else ()
+        assert records._line_form.__wrapped__(text) == (gwt, None if recs else f, recs), text

@@ -131,10 +131,15 @@ def parse_field(text: str) -> tuple[str, str, str] | None:
     """(normalised key, raw key, value) when a line is a field line, else None."""
     if _GWT_RE.match(text):
         return None
+    return _field(text)
+
+
+def _field(text: str) -> tuple[str, str, str] | None:
+    """`parse_field` of a line already known to be no GIVEN/WHEN/THEN line."""
     m = _BOLD_FIELD_RE.match(text)
     if m:
         raw, paren, colon, rest = m.groups()
-        inner_colon = raw.rstrip().endswith(":") or raw.rstrip().endswith("?:")
+        inner_colon = raw.rstrip().endswith(":")  # "?:" included
         if not rest and ":" in raw and not inner_colon and not paren:  # **CRITICAL: whole line**
             k, _, v = raw.partition(":")
             return (norm_key(k), k.strip(), v.strip()) if len(k) <= 40 else None
@@ -398,7 +403,8 @@ def _read_fields(it: Item) -> None:
     for n in it.nodes:
         kind = n.kind
         if kind == "line":
-            gwt, f, recs = line_form(n.text)
+            text = n.text
+            gwt, f, recs = _GWT_FORM if text.startswith(_BOLD_GWT) else line_form(text)
             if gwt:
                 gwt_lines.append(n)
                 cur = None
@@ -437,14 +443,20 @@ def _read_fields(it: Item) -> None:
         last_was_field = False
 
 
+_GWT_FORM = (True, None, ())
+# Openings that make a line a GIVEN/WHEN/THEN line (`_GWT_RE` matches them), the way
+# scenarios are mostly written: such lines, each different, need no cache entry.
+_BOLD_GWT = ("**GIVEN**", "**WHEN**", "**THEN**", "**AND**")
+
+
 @lru_cache(maxsize=1 << 14)
 def _line_form(text: str) -> tuple[bool, tuple[str, str, str] | None, tuple[tuple[str, str, str], ...]]:
     """How an item's body line reads: (GIVEN/WHEN/THEN line, its field, the fields
     of a pipe record of two or more). Body lines repeat from item to item
     ("**Priority:** P1", "**Setup:**"), so each distinct text is read once."""
     if _GWT_RE.match(text):
-        return True, None, ()
-    f = parse_field(text)
+        return _GWT_FORM
+    f = _field(text)
     if f is None and " | " in text:
         recs = parse_pipe_record(text)
         if len(recs) >= 2:
