@@ -230,3 +230,29 @@ def test_paragraph_ends_at_sure_block_openers_as_the_rules_say(monkeypatch):
     monkeypatch.setattr(blocks, "_opens_block", lambda *args: False)
     for text, want in zip(texts, fast):
         assert _paragraph_stops(text) == want, text
+
+
+def _table_long_way(lines: list[str], start: int, depth: int) -> blocks.Node:
+    """A table node read row by row with `split_row`."""
+    rows, has_sep = [], False
+    for ln in lines:
+        cells = blocks.split_row(ln)
+        if not blocks._NOT_SEP_RE.search(ln) and blocks._is_separator(cells):
+            has_sep = True
+            continue
+        rows.append(cells)
+    return blocks.Node("table", start, depth=depth, rows=rows, end=start + len(lines) - 1, header=True,
+                       info="gfm" if has_sep else "")
+
+
+_ROW_PIECES = ["|", "||", " ", "  ", "a", "b c", "-", "--", ":", ":-:", "\\|", "\\", "`", "`x|y`", "é", "\u00a0", "\t",
+               "\u2002", "\u3000", "\x1c", "—", "x "]
+
+
+def test_table_rows_cut_as_row_by_row():
+    rnd = random.Random(3030)
+    for _ in range(6000):
+        lines = ["".join(rnd.choice(_ROW_PIECES) for _ in range(rnd.randint(0, 9))) for _ in range(rnd.randint(1, 6))]
+        if rnd.random() < 0.6:  # most tables hold nothing escaped or protected
+            lines = [ln.replace("\\", "").replace("`", "") for ln in lines]
+        assert blocks.table_from_lines(lines, 7, 1) == _table_long_way(lines, 7, 1), lines

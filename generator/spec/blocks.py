@@ -495,15 +495,17 @@ def _is_separator(cells: list[str]) -> bool:
 
 
 def table_from_lines(lines: list[str], start: int, depth: int) -> Node:
-    rows: list[list[str]] = []
-    has_sep = False
-    for ln in lines:
-        cells = split_row(ln)
-        if not _NOT_SEP_RE.search(ln) and _is_separator(cells):
-            has_sep = True
-            continue
-        rows.append(cells)
-    return Node("table", start, depth=depth, rows=rows, end=start + len(lines) - 1, header=True, info="gfm" if has_sep else "")
+    """A table node of pipe rows; delimiter rows are left out (and make it "gfm")."""
+    text = "\n".join(lines)
+    if "\\" in text or "`" in text:
+        cells = [split_row(ln) for ln in lines]
+    else:  # nothing escaped or protected: each row's outer pipes dropped at once, as `split_row` drops them
+        rows = ("\n" + "\n".join(map(str.strip, lines)) + "\n").replace("\n|", "\n").replace("|\n", "\n")
+        cells = [list(map(str.strip, row.split("|"))) for row in rows[1:-1].split("\n")]
+    seps = {k for k in [k for k, ln in enumerate(lines) if not _NOT_SEP_RE.search(ln)] if _is_separator(cells[k])}
+    rows = [c for k, c in enumerate(cells) if k not in seps] if seps else cells
+    return Node("table", start, depth=depth, rows=rows, end=start + len(lines) - 1, header=True, info="gfm" if seps else "")
+
 
 
 def _is_pipe_line(s: str) -> bool:

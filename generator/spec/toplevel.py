@@ -17,8 +17,9 @@ import re
 from functools import lru_cache
 
 from generator.spec import blocks
-from generator.spec.blocks import (PROBES, Node, _md_trim, _paragraph, _paragraph_lines, _state_class, parse_tokens,
-                                   plain_parser, simple_list_span, simple_paragraph_stop, table_from_lines, tokens_to_nodes)
+from generator.spec.blocks import (PROBES, Node, _md_trim, _paragraph, _paragraph_lines, _quick_split,
+                                   _state_class, parse_tokens, plain_parser, simple_list_span, simple_paragraph_stop,
+                                   table_from_lines, tokens_to_nodes)
 
 _COMMENT_RE = re.compile(r"<!--.*?-->", re.DOTALL)
 
@@ -63,9 +64,11 @@ def read_nodes(md, text: str, lines: list[str]) -> list[Node]:
 
 
 def _table_rule(md):
+    """markdown-it's table rule, splitting rows without a backslash by `str.split`
+    (`_quick_split`), or None when `md` has no table rule."""
     for r in md.block.ruler.__rules__:
         if r.name == "table" and r.enabled:
-            return r.fn
+            return _quick_split(r.fn)
     return None
 
 
