@@ -256,3 +256,9 @@ def test_table_rows_cut_as_row_by_row():
         if rnd.random() < 0.6:  # most tables hold nothing escaped or protected
             lines = [ln.replace("\\", "").replace("`", "") for ln in lines]
         assert blocks.table_from_lines(lines, 7, 1) == _table_long_way(lines, 7, 1), lines
+
+
+def test_probe_tokens_are_markdown_its_own():
+    """The probes compare with tokens parsed once; they equal a fresh parse."""
+    for text in toplevel._PROBES + blocks.PROBES:
+        assert blocks.probe_tokens(text) == blocks.plain_parser().parse(text), text

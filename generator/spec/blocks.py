@@ -71,9 +71,21 @@ def _parser():
     md = plain_parser()
     gated = plain_parser()
     _quiet_debug_calls()  # markdown-it's modules are imported by now
-    if gate_rules(gated) and all(_token_rows(_block_tokens(gated, t)) == _token_rows(md.parse(t)) for t in PROBES):
+    if gate_rules(gated) and all(_token_rows(_block_tokens(gated, t)) == _token_rows(probe_tokens(t)) for t in PROBES):
         return gated
     return md
+
+
+@lru_cache(maxsize=64)
+def probe_tokens(text: str) -> list:
+    """markdown-it's own tokens (as configured) of a probe document, made once for
+    every check that compares with them; not to be changed."""
+    return _probe_parser().parse(text)
+
+
+@lru_cache(maxsize=1)
+def _probe_parser():
+    return plain_parser()
 
 
 # A block rule that can only match when the first non-blank character of its line

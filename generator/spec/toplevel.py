@@ -18,7 +18,7 @@ from functools import lru_cache
 
 from generator.spec import blocks
 from generator.spec.blocks import (PROBES, Node, _md_trim, _paragraph, _paragraph_lines, _quick_split,
-                                   _state_class, parse_tokens, plain_parser, simple_list_span, simple_paragraph_stop,
+                                   _state_class, parse_tokens, probe_tokens, simple_list_span, simple_paragraph_stop,
                                    table_from_lines, tokens_to_nodes)
 
 _COMMENT_RE = re.compile(r"<!--.*?-->", re.DOTALL)
@@ -216,13 +216,13 @@ _PROBES = (
 def usable() -> bool:
     """Whether the direct reading gives markdown-it's own nodes on the probes
     (and on the block parser's own probes)."""
-    md, plain = blocks._parser(), plain_parser()
+    md = blocks._parser()
     if _md_trim() is None or _table_rule(md) is None:
         return False
     for text in _PROBES + PROBES:
         lines = text.split("\n")
         try:
-            if read_nodes(md, text, lines) != tokens_to_nodes(plain.parse(text), lines):
+            if read_nodes(md, text, lines) != tokens_to_nodes(probe_tokens(text), lines):
                 return False
         except Exception:
             return False
