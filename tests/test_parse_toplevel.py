@@ -262,3 +262,22 @@ def test_probe_tokens_are_markdown_its_own():
     """The probes compare with tokens parsed once; they equal a fresh parse."""
     for text in toplevel._PROBES + blocks.PROBES:
         assert blocks.probe_tokens(text) == blocks.plain_parser().parse(text), text
+
+
+def test_line_marks_from_given_lines_as_markdown_its_state():
+    """`line_marks` cuts the marks markdown-it's state cuts, from the text alone or
+    from its lines (left as they were), with and without indented lines."""
+    from markdown_it.rules_block.state_block import StateBlock
+
+    md = blocks._parser()
+    rnd = random.Random(14)
+    pieces = ("a", "b c", " ", "  ", "\t", "\n", "\n\n", "\n ", "\n\t", "- ", "xy\n", " \t ", "\u00a0", "é", "\n|")
+    for _ in range(6000):
+        text = "".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 30)))
+        lines = text.split("\n")
+        want = blocks._marks(StateBlock(text, md, {}, []))
+        assert blocks.line_marks(text) == want, repr(text)
+        assert blocks.line_marks(text, lines) == want, repr(text)
+        assert lines == text.split("\n")
+        state = blocks.block_state(text, md, [], lines)
+        assert blocks._marks(state) == want and state.src == text, repr(text)

@@ -574,10 +574,12 @@ def _state_class():
         takes lines that need no indent removed, and that no blockquote or checkbox
         has moved the start of, as one slice of the source."""
 
-        def __init__(self, src, md, env, tokens) -> None:
+        takes_lines = True  # see `block_state`
+
+        def __init__(self, src, md, env, tokens, lines=None) -> None:
             super().__init__("", md, env, tokens)  # every other field as markdown-it sets it
             self.src = src
-            self.bMarks, self.eMarks, self.tShift, self.sCount = line_marks(src)
+            self.bMarks, self.eMarks, self.tShift, self.sCount = line_marks(src, lines)
             self.bsCount = [0] * len(self.bMarks)
             self.lineMax = len(self.bMarks) - 1
             self.starts = self.bMarks[:]  # line starts as read
@@ -604,20 +606,34 @@ def _state_class():
     return _State
 
 
-def line_marks(src: str) -> tuple[list[int], list[int], list[int], list[int]]:
+def block_state(src: str, md, tokens: list, lines: list[str] | None = None):
+    """A block state for `src` as `_state_class()` makes it; `lines`, when given,
+    must be `src.split("\n")` (the fast state then does not split it again)."""
+    cls = _state_class()
+    if lines is not None and getattr(cls, "takes_lines", False):
+        return cls(src, md, {}, tokens, lines)
+    return cls(src, md, {}, tokens)
+
+
+def line_marks(src: str, lines: list[str] | None = None) -> tuple[list[int], list[int], list[int], list[int]]:
     """markdown-it's per-line marks of `src` (start, end, offset of the first
     character other than a space or tab, indent with tabs expanded), plus its
     closing entry, computed a list at a time: its own state walks the lines one
-    by one in Python, a sizeable part of a big document's block parse."""
-    lines = src.split("\n")
+    by one in Python, a sizeable part of a big document's block parse. `lines`,
+    when given, must be `src.split("\n")`."""
+    if lines is None:
+        lines = src.split("\n")
     if not lines[-1].strip(" \t"):  # after a final "\n", or a last line of blanks: no line
-        lines.pop()
+        lines = lines[:-1]
     lens = list(map(len, lines))
     size = len(src)
-    begins = list(accumulate(map((1).__add__, lens), initial=0))
+    begins = list(accumulate(map(add, lens, repeat(1)), initial=0))
     begins[-1] = size
     ends = list(map(add, begins, lens))
     ends.append(size)
+    if src[:1] not in (" ", "\t") and "\n " not in src and "\n\t" not in src:  # no line starts with a blank
+        shifts = [0] * len(begins)
+        return begins, ends, shifts, shifts[:]
     shifts = list(map(sub, lens, map(len, map(str.lstrip, lines, repeat(" \t")))))
     shifts.append(0)
     counts = shifts[:]

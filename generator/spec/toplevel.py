@@ -18,7 +18,7 @@ from functools import lru_cache
 
 from generator.spec import blocks
 from generator.spec.blocks import (PROBES, Node, _md_trim, _paragraph, _paragraph_lines, _quick_split,
-                                   _state_class, parse_tokens, probe_tokens, simple_list_span, simple_paragraph_stop,
+                                   block_state, parse_tokens, probe_tokens, simple_list_span, simple_paragraph_stop,
                                    table_from_lines, tokens_to_nodes)
 
 _COMMENT_RE = re.compile(r"<!--.*?-->", re.DOTALL)
@@ -39,7 +39,7 @@ def read_nodes(md, text: str, lines: list[str]) -> list[Node]:
     """The nodes of `text` (no CR, no NUL): markdown-it's block loop at the top
     level, each block read here when `_direct` can, else by `md`'s rules."""
     tokens: list = []
-    state = _state_class()(text, md, {}, tokens)
+    state = block_state(text, md, tokens, lines)
     end = state.lineMax
     bm, em, ts = state.bMarks, state.eMarks, state.tShift
     rules = md.block.ruler.getRules("")
