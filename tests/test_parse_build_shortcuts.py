@@ -127,3 +127,58 @@ def test_scenarios_built_as_item_by_item():
         assert got == _scenarios_long_way(v), "\n".join(v.lines)
         kinds |= {s.kind for s in got}
     assert kinds == {"edge", "primary"}
+
+
+def _coverage_long_way(v: DocView) -> list:
+    """Coverage rows read with `find_ids` and keyword arguments, row by row."""
+    from generator.model import CoverageRow
+    from generator.spec.ids import expand_refs, find_ids
+    from generator.spec.view import priority_of, row_line
+
+    rows = []
+    for n in v.nodes:
+        if n.kind != "table" or len(n.rows) < 2:
+            continue
+        head = [c.lower() for c in n.rows[0]]
+        if not head or not ("scenario" in head[0] or "contract" in head[0] or head[0].startswith("d2")
+                            or head[0].startswith("d4")):
+            continue
+        cov = next((k for k, c in enumerate(head) if "holdout" in c or "coverage" in c or "covered" in c), None)
+        if cov is None:
+            continue
+        pri = next((k for k, c in enumerate(head) if "priority" in c), None)
+        for k, r in enumerate(n.rows[1:]):
+            ids = find_ids(r[0]) if r else []
+            if ids:
+                rows.append(CoverageRow(scenario=ids[0], priority=priority_of(r[pri]) if pri is not None and pri < len(r)
+                                        else "", holdouts=expand_refs(r[cov], ("HS",)) if cov < len(r) else [],
+                                        source=v.src(row_line(n, k))))
+    return rows
+
+
+_COV_CELLS = ["SC-001", "SC-EC-002", "x SC-003 y", "SC-004, SC-005", "—", "", "HS-001", "HS-002, HS-003", "HS-001..003",
+              "None", "P1", "P0 (x)", "T-1", "HS-9x", "see HS-004", "(HS-005)", "hs-001", "–"]
+
+
+def _coverage_doc(rnd: random.Random) -> str:
+    out = ["# D9: Holdout Scenarios — X", ""]
+    for _ in range(rnd.randint(1, 3)):
+        head = rnd.choice(["| D2 Scenario | Priority | Holdout Coverage |", "| Scenario | Covered by |",
+                           "| Contract | Priority | Holdouts | Notes |", "| Thing | Holdout |"])
+        out += [head] + (["|---|---|---|"] if rnd.random() < 0.8 else [])
+        out += ["| " + " | ".join(rnd.choice(_COV_CELLS) for _ in range(rnd.randint(0, 4))) + " |"
+                for _ in range(rnd.randint(0, 8))] + [""]
+    return "\n".join(out)
+
+
+def test_coverage_rows_as_read_row_by_row():
+    from generator.spec import build_holdouts
+
+    rnd = random.Random(6060)
+    views = [view("D9", _coverage_doc(rnd)) for _ in range(1500)] + [view("D9", t) for _, t in _spec_texts("D9")]
+    seen = 0
+    for v in views:
+        got = build_holdouts._coverage(v)
+        assert got == _coverage_long_way(v), "\n".join(v.lines)
+        seen += len(got)
+    assert seen > 1000

@@ -8,7 +8,7 @@ from typing import Any
 
 from generator.model import AgentContext, CoverageRow, Diagnostic, Holdout, HoldoutStep, Holdouts
 from generator.spec.build_front import tool_rules
-from generator.spec.ids import expand_refs, find_ids
+from generator.spec.ids import ID_RE, expand_refs
 from generator.spec.records import Field, Item, strip_md
 from generator.spec.view import DocView, bullets, list_items, priority_of, row_line, table_dicts
 
@@ -179,18 +179,13 @@ def _coverage(v: DocView) -> list[CoverageRow]:
         if cov is None:
             continue
         pri = next((k for k, c in enumerate(head) if "priority" in c), None)
+        first = row_line(n, 0)
         for k, r in enumerate(n.rows[1:]):
-            ids = find_ids(r[0]) if r else []
-            if not ids:
+            m = ID_RE.search(r[0]) if r else None  # the row's first id
+            if m is None:
                 continue
-            rows.append(
-                CoverageRow(
-                    scenario=ids[0],
-                    priority=priority_of(r[pri]) if pri is not None and pri < len(r) else "",
-                    holdouts=expand_refs(r[cov], ("HS",)) if cov < len(r) else [],
-                    source=v.src(row_line(n, k)),
-                )
-            )
+            rows.append(CoverageRow(m.group(0), priority_of(r[pri]) if pri is not None and pri < len(r) else "",
+                                    expand_refs(r[cov], ("HS",)) if cov < len(r) else [], v.src(first + k)))
     return rows
 
 

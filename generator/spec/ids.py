@@ -113,7 +113,12 @@ def split_refs(text: str, kinds: Iterable[str] | None = None) -> tuple[list[str]
     otherwise ("Foundation (SC-010, SC-011)") the parenthesis is the list.
     A value that starts with "None" names nothing.
     """
-    if not text or is_none_value(text):
+    if not text:
+        return [], []
+    one = ID_RE.fullmatch(text)
+    if one is not None:  # a single id, as coverage cells and many fields hold: named as written
+        return ([text], []) if kinds is None or one.group(1) in set(kinds) else ([], [text])
+    if is_none_value(text):
         return [], []
     if "(" in text:
         outside = _PAREN_RE.sub(" ", text)
