@@ -182,3 +182,92 @@ def test_coverage_rows_as_read_row_by_row():
         assert got == _coverage_long_way(v), "\n".join(v.lines)
         seen += len(got)
     assert seen > 1000
+
+
+def _holdout_long_way(v: DocView, it, diags: list) -> object:
+    """A holdout read through `Item.get` and `Item.value`, every reference value expanded."""
+    from generator.model import Diagnostic, Holdout, HoldoutStep
+    from generator.spec import build_holdouts as bh
+    from generator.spec.ids import expand_refs
+    from generator.spec.records import strip_md
+    from generator.spec.view import priority_of, table_dicts
+
+    ho = Holdout(id=it.id, title=strip_md(it.title), source=v.src(it.line), text=v.item_text(it))
+    data: dict = {}
+    for n in it.nodes:
+        if n.kind == "fence" and (n.info.lower().startswith("yaml") or n.info == "") and bh._YAML_KEYS_RE.search(n.text):
+            loaded, err, folded = bh._yaml(n.text)
+            if err:
+                diags.append(Diagnostic(v.filename, n.line, f"{it.id}: YAML block cannot be read: {err}", "error", "parse"))
+            if folded and not err:
+                diags.append(Diagnostic(v.filename, n.line, f"{it.id}: YAML block has {folded} continuation line(s) that "
+                                        "are not valid YAML; read as part of the value above", "warning", "parse"))
+            if isinstance(loaded, dict):
+                data = loaded
+            break
+    behavioural = bool(data) and any(k in data for k in ("authority", "expected_outcome", "action", "pass_criteria"))
+    validates_f, contracts_f = it.get("validates"), it.get("contracts")
+    auth = data.get("authority") if isinstance(data.get("authority"), dict) else {}
+    ho.validates = expand_refs(bh._as_text(auth.get("d2_scenarios")), bh.SCENARIO_KINDS)
+    ho.contracts = expand_refs(bh._as_text(auth.get("d4_contracts")), bh.CONTRACT_KINDS)
+    if not ho.validates:
+        ho.validates = expand_refs(validates_f.text() if validates_f else bh._as_text(data.get("validates")),
+                                   bh.SCENARIO_KINDS)
+    if not ho.contracts:
+        ho.contracts = expand_refs(contracts_f.text() if contracts_f else bh._as_text(data.get("contracts")),
+                                   bh.CONTRACT_KINDS)
+    ho.ref_lines["validates"] = validates_f.line if validates_f else (it.line if it.form != "yaml" else it.head.line)
+    ho.ref_lines["contracts"] = contracts_f.line if contracts_f else ho.ref_lines["validates"]
+    ho.priority = priority_of(it.value("priority")) or priority_of(bh._as_text(data.get("priority")))
+    ho.title = ho.title or strip_md(bh._as_text(data.get("title")))
+    ho.category = strip_md(it.value("type", "category")) or bh._as_text(data.get("category") or data.get("type"))
+    for name in bh.STEPS:
+        f = it.get(name)
+        script, line = bh._script(f)
+        if script:
+            ho.steps.append(HoldoutStep(name, script, v.src(line)))
+        if name == "verify" and f:
+            for n in f.more:
+                if n.kind == "table":
+                    ho.verify_table = table_dicts(n)
+                    break
+    ho.form = "behavioural" if behavioural else "executable" if ho.steps else "stub"
+    if behavioural:
+        ho.behaviour = data
+    return ho
+
+
+_HS_YAML = ["scenario: s\npriority: P1\n", "priority: P0\ntitle: From yaml\n", "validates: SC-001\ncontracts: IN-001\n",
+            "authority:\n  d2_scenarios: SC-002, SC-003\n  d4_contracts: [OUT-001]\n", "priority: yes\n",
+            "category: cat\ntype: t\n", "priority: [unclosed\n", "action: go\n", "scenario_id: HS-{n}\n"]
+_HS_LINES = ["**Validates:** D2 SC-001, SC-002", "**Contracts:** D4 IN-001", "**Type:** Error path", "**Category:** c",
+             "**Priority:** P2", "**Validates:** SC-EC-004", "**Contracts:** None", "**Setup:**", "**Execute:**",
+             "**Verify:**", "**Cleanup:**", "```bash\nx\n```", "```sh\ny\n```", "```python\nz\n```", "| a | b |\n|---|---|\n| 1 | 2 |",
+             "**Validates:** SC-009", "plain prose"]
+
+
+def _holdout_doc(rnd: random.Random) -> str:
+    out = ["# D9: Holdout Scenarios — X", "", "## Scenarios", ""]
+    for n in range(rnd.randint(1, 6)):
+        out += [f"### HS-{n + 1:03d}: Title {n}", ""]
+        if rnd.random() < 0.8:
+            out += ["```" + rnd.choice(["yaml", "", "yml"]), rnd.choice(_HS_YAML).format(n=n + 1).rstrip("\n"), "```", ""]
+        out += [rnd.choice(_HS_LINES) for _ in range(rnd.randint(0, 9))] + [""]
+    return "\n".join(out)
+
+
+def test_holdouts_read_as_through_item_lookups():
+    from generator.spec import build_holdouts
+
+    rnd = random.Random(9191)
+    views = [view("D9", _holdout_doc(rnd)) for _ in range(800)] + [view("D9", t) for _, t in _spec_texts("D9")]
+    forms = set()
+    for v in views:
+        for it in v.items_of("HS"):
+            d1: list = []
+            d2: list = []
+            got = build_holdouts._holdout(v, it, d1)
+            assert got == _holdout_long_way(v, it, d2), "\n".join(v.lines)
+            assert d1 == d2
+            forms.add(got.form)
+    assert forms == {"behavioural", "executable", "stub"}
