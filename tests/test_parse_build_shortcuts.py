@@ -271,3 +271,78 @@ def test_holdouts_read_as_through_item_lookups():
             assert d1 == d2
             forms.add(got.form)
     assert forms == {"behavioural", "executable", "stub"}
+
+
+def _tasks_long_way(v: DocView) -> tuple[list, list]:
+    """Tasks read through `Item.get` and `Item.value`, each value's text read where it is used."""
+    import re
+
+    from generator.model import Task
+    from generator.spec import build_plan as bp
+    from generator.spec.ids import split_refs
+    from generator.spec.records import strip_md
+
+    tasks, diags = [], []
+    for it in v.items_of("T"):
+        title = strip_md(it.title)
+        phase = strip_md(it.value("phase"))
+        pn = it.get("phase + name")
+        if pn:
+            head, sep, tail = strip_md(pn.value).partition(" | ")
+            if sep and not title:
+                title = tail.strip()
+            if not phase:
+                phase = re.sub(r"^Phase\s+", "", head.strip(), flags=re.IGNORECASE)
+        if not phase:
+            phase = bp._phase_heading(it.context)
+        t = Task(id=it.id, title=title, phase=phase, source=v.src(it.line))
+        dep = it.get("dependency", "depends on", "dependencies")
+        if dep:
+            t.depends_on, other = split_refs(dep.text(), ("T",))
+            t.ref_lines["depends_on"] = dep.line
+        sc = it.get("scenarios satisfied", "scenarios")
+        if sc:
+            t.scenarios_text = sc.text()
+            t.scenarios, other = split_refs(sc.text(), bp.SCENARIO_KINDS)
+            t.ref_lines["scenarios"] = sc.line
+            bp._note_other(diags, v, sc.line, t.id, "Scenarios Satisfied", other)
+        ct = it.get("contracts implemented", "contracts")
+        if ct:
+            t.contracts_text = ct.text()
+            t.contracts, other = split_refs(ct.text(), bp.CONTRACT_KINDS)
+            t.ref_lines["contracts"] = ct.line
+            bp._note_other(diags, v, ct.line, t.id, "Contracts Implemented", other)
+        ac = it.get("acceptance criteria")
+        if ac:
+            t.acceptance_criteria = [strip_md(x) for x in ac.items()] or ([ac.value.strip()] if ac.value.strip() else [])
+        t.scope = strip_md(it.value("scope"))
+        t.parallel = strip_md(it.value("parallel/serial", "parallel", "serial"))
+        t.description = "\n".join(n.text for n in it.prose if n.kind == "line")
+        tasks.append(t)
+    return tasks, diags
+
+
+_T_LINES = ["**Phase:** 0 — Foundation", "**Phase + Name:** Phase 1 | Named", "**Dependency:** T-001, T-002",
+            "**Depends On:** None", "**Dependencies:** T-003", "**Scenarios Satisfied:** D2 SC-001, SC-002, HS-001",
+            "**Scenarios:** SC-003..005", "**Contracts Implemented:** D4 IN-001, SC-009", "**Contracts:** OUT-002",
+            "**Acceptance Criteria:**\n- a works\n- **b** too", "**Acceptance Criteria:** inline only", "**Scope:** S",
+            "**Parallel/Serial:** parallel", "**Serial:** yes", "some prose", "**Phase:** 2", "**Scope:** *M*"]
+
+
+def _task_doc(rnd: random.Random) -> str:
+    out = ["# D8: Tasks — X", ""]
+    for n in range(rnd.randint(1, 8)):
+        if rnd.random() < 0.3:
+            out += [rnd.choice(["## Phase 1: Build", "## Phase 2 — Check", "## Other"]), ""]
+        out += [f"#### T-{n + 1:03d}: {rnd.choice(['Title', ''])}", ""]
+        out += [rnd.choice(_T_LINES) for _ in range(rnd.randint(0, 8))] + [""]
+    return "\n".join(out)
+
+
+def test_tasks_read_as_through_item_lookups():
+    from generator.spec import build_plan
+
+    rnd = random.Random(4040)
+    views = [view("D8", _task_doc(rnd)) for _ in range(1200)] + [view("D8", t) for _, t in _spec_texts("D8")]
+    for v in views:
+        assert build_plan.build_tasks(v) == _tasks_long_way(v), "\n".join(v.lines)
