@@ -126,11 +126,14 @@ def _heading(s: str, line: int, nodes: list[Node]) -> int:
     n = len(s) - len(s.lstrip("#"))
     if n > 6 or (n < len(s) and s[n] != " " and s[n] != "\t"):
         return -1
-    mx = n + len(s[n:].rstrip(" \t"))
-    tmp = n + len(s[n:mx].rstrip("#"))
-    if tmp > n and s[tmp - 1] in " \t":
-        mx = tmp
-    content = _md_trim()(s[n:mx])
+    if s[-1] in "# \t":  # trailing blanks, maybe a closing run of "#"
+        mx = n + len(s[n:].rstrip(" \t"))
+        tmp = n + len(s[n:mx].rstrip("#"))
+        if tmp > n and s[tmp - 1] in " \t":
+            mx = tmp
+        content = _md_trim()(s[n:mx])
+    else:
+        content = _md_trim()(s[n:])
     if "<!--" in content:
         content = _COMMENT_RE.sub("", content)
     nodes.append(Node("heading", line + 1, content.strip(), n, 0, "", False, "", line + 1))
