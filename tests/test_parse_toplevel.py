@@ -281,3 +281,15 @@ def test_line_marks_from_given_lines_as_markdown_its_state():
         assert lines == text.split("\n")
         state = blocks.block_state(text, md, [], lines)
         assert blocks._marks(state) == want and state.src == text, repr(text)
+
+
+def test_direct_reading_off_for_other_rules():
+    """A parser with another rule (or another rule order, or a table-ending rule that
+    may start a row) is left to markdown-it's own rules."""
+    md = blocks.plain_parser()
+    assert toplevel._known_rules(md)
+    md.block.ruler.disable("html_block")
+    assert not toplevel._known_rules(md)
+    md = blocks.plain_parser()
+    md.block.ruler.before("paragraph", "extra", lambda state, start, end, silent: False, {"alt": ["blockquote"]})
+    assert not toplevel._known_rules(md)

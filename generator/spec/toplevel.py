@@ -17,9 +17,9 @@ import re
 from functools import lru_cache
 
 from generator.spec import blocks
-from generator.spec.blocks import (PROBES, Node, _md_trim, _paragraph, _paragraph_lines, _quick_split,
-                                   block_state, parse_tokens, probe_tokens, simple_list_span, simple_paragraph_stop,
-                                   table_from_lines, tokens_to_nodes)
+from generator.spec.blocks import (_FIRST_CHARS, BLOCK_RULES, PROBES, Node, _md_trim, _paragraph, _paragraph_lines,
+                                   _quick_split, block_state, parse_tokens, probe_tokens, simple_list_span,
+                                   simple_paragraph_stop, table_from_lines, tokens_to_nodes)
 
 _COMMENT_RE = re.compile(r"<!--.*?-->", re.DOTALL)
 
@@ -215,12 +215,22 @@ _PROBES = (
 )
 
 
+def _known_rules(md) -> bool:
+    """Whether `md` runs the block rules `_direct` decides for, in their order, and
+    every rule that can end a table (the "blockquote" chain) asks for a first
+    character other than "|" (so a row starting with it goes on)."""
+    rules = [r for r in md.block.ruler.__rules__ if r.enabled]
+    if tuple(r.name for r in rules) != BLOCK_RULES:
+        return False
+    return all(r.name in _FIRST_CHARS and "|" not in _FIRST_CHARS[r.name] for r in rules if "blockquote" in r.alt)
+
+
 @lru_cache(maxsize=1)
 def usable() -> bool:
     """Whether the direct reading gives markdown-it's own nodes on the probes
     (and on the block parser's own probes)."""
     md = blocks._parser()
-    if _md_trim() is None or _table_rule(md) is None:
+    if _md_trim() is None or _table_rule(md) is None or not _known_rules(md):
         return False
     for text in _PROBES + PROBES:
         lines = text.split("\n")
