@@ -511,13 +511,13 @@ def table_from_lines(lines: list[str], start: int, depth: int) -> Node:
     text = "\n".join(lines)
     if "\\" in text or "`" in text:
         cells = [split_row(ln) for ln in lines]
-    else:  # nothing escaped or protected: each row's outer pipes dropped at once, as `split_row` drops them
-        rows = ("\n" + "\n".join(map(str.strip, lines)) + "\n").replace("\n|", "\n").replace("|\n", "\n")
-        cells = [list(map(str.strip, row.split("|"))) for row in rows[1:-1].split("\n")]
+    else:  # nothing escaped or protected: every row's outer pipes dropped at once, as `split_row` drops them
+        bare = ("\n" + "\n".join(map(str.strip, lines)) + "\n").replace("\n|", "\n").replace("|\n", "\n")
+        cells = [list(map(str.strip, row.split("|"))) for row in bare[1:-1].split("\n")]
     seps = {k for k in [k for k, ln in enumerate(lines) if not _NOT_SEP_RE.search(ln)] if _is_separator(cells[k])}
     rows = [c for k, c in enumerate(cells) if k not in seps] if seps else cells
-    return Node("table", start, depth=depth, rows=rows, end=start + len(lines) - 1, header=True, info="gfm" if seps else "")
-
+    return Node("table", start, depth=depth, rows=rows, end=start + len(lines) - 1, header=True,
+                info="gfm" if seps else "")
 
 
 def _is_pipe_line(s: str) -> bool:

@@ -214,7 +214,7 @@ def _edges(items: list[Item]) -> list[bool]:
         if it.kind == "SC-EC":
             out.append(True)
             continue
-        if it.context != last or last is None:
+        if last is None or it.context != last:
             last, under = it.context, it.under("edge") or it.under("failure")
         out.append(under)
     return out
