@@ -71,9 +71,21 @@ def _parser():
     md = plain_parser()
     gated = plain_parser()
     _quiet_debug_calls()  # markdown-it's modules are imported by now
-    if gate_rules(gated) and all(_token_rows(_block_tokens(gated, t)) == _token_rows(md.parse(t)) for t in PROBES):
+    if gate_rules(gated) and all(_token_rows(_block_tokens(gated, t)) == _token_rows(probe_tokens(t)) for t in PROBES):
         return gated
     return md
+
+
+@lru_cache(maxsize=64)
+def probe_tokens(text: str) -> list:
+    """markdown-it's own tokens (as configured) of a probe document, made once for
+    every check that compares with them; not to be changed."""
+    return _probe_parser().parse(text)
+
+
+@lru_cache(maxsize=1)
+def _probe_parser():
+    return plain_parser()
 
 
 # A block rule that can only match when the first non-blank character of its line
@@ -199,32 +211,15 @@ def _simple_list(state, line, end) -> bool:
     """The tokens markdown-it's list rule makes for a top-level tight bullet list
     whose items are one line each ("- text", the marker in column 0, one space),
     made directly: the rule runs a nested block parse per item, a sizeable part
-    of a task list's parse. False, with nothing changed, for any other list: an
-    item whose text could open a block, a second line (continuation, indent, or
-    any other line but the next item or an empty one), a blank line inside the
-    list, a line after the blanks that could continue it, a nested state."""
+    of a task list's parse. False, with nothing changed, for any other list (see
+    `simple_list_span`)."""
+    span = simple_list_span(state, line, end)
+    if span is None:
+        return False
+    last, stop = span
     trim = _md_trim()
-    if state.level or state.blkIndent or state.listIndent != -1 or end != state.lineMax \
-            or state.md.options.get("tasklists") or trim is None:
-        return False
-    src, bm, em, ts = state.src, state.bMarks, state.eMarks, state.tShift
-    b = bm[line]
-    c = src[b]
-    if ts[line] or c not in "-*+":
-        return False
-    k = line
-    while True:
-        b = bm[k]
-        if ts[k] or em[k] - b < 3 or src[b] != c or src[b + 1] != " " or src[b + 2] in _NOT_PLAIN \
-                or src.startswith(("```", "~~~"), b + 2):
-            return False
-        k += 1
-        if k >= end or em[k] == bm[k]:  # the end, or an empty line
-            break
-    last = k - 1
-    stop = k if k >= end else k + 1 if k + 1 >= end else state.skipEmptyLines(k + 1)
-    if stop < end and (state.sCount[stop] >= 2 or src[bm[stop] + ts[stop]] == c):
-        return False  # the last item or the list may go on after the blank lines
+    src, bm, em = state.src, state.bMarks, state.eMarks
+    c = src[bm[line]]
     push = state.push
     tok = push("bullet_list_open", "ul", 1)
     tok.map, tok.markup = [line, stop], c
@@ -242,6 +237,36 @@ def _simple_list(state, line, end) -> bool:
     return True
 
 
+def simple_list_span(state, line, end) -> tuple[int, int] | None:
+    """(last item line, line after the list) of a top-level tight bullet list of
+    one-line items ("- text", the marker in column 0, one space) starting at
+    `line`, or None for any other list: an item whose text could open a block, a
+    second line (continuation, indent, or any other line but the next item or an
+    empty one), a blank line inside the list, a line after the blanks that could
+    continue it, a nested state."""
+    if state.level or state.blkIndent or state.listIndent != -1 or end != state.lineMax \
+            or state.md.options.get("tasklists") or _md_trim() is None:
+        return None
+    src, bm, em, ts = state.src, state.bMarks, state.eMarks, state.tShift
+    b = bm[line]
+    c = src[b]
+    if ts[line] or c not in "-*+":
+        return None
+    k = line
+    while True:
+        b = bm[k]
+        if ts[k] or em[k] - b < 3 or src[b] != c or src[b + 1] != " " or src[b + 2] in _NOT_PLAIN \
+                or src.startswith(("```", "~~~"), b + 2):
+            return None
+        k += 1
+        if k >= end or em[k] == bm[k]:  # the end, or an empty line
+            break
+    stop = k if k >= end else k + 1 if k + 1 >= end else state.skipEmptyLines(k + 1)
+    if stop < end and (state.sCount[stop] >= 2 or src[bm[stop] + ts[stop]] == c):
+        return None  # the last item or the list may go on after the blank lines
+    return k - 1, stop
+
+
 @lru_cache(maxsize=1)
 def _md_trim():
     """The function markdown-it's paragraph rule trims a paragraph with, or None
@@ -255,37 +280,66 @@ def _md_trim():
 # (fence, quote, rule, list, HTML block, heading), plus setext underlines and
 # indents: only lines starting otherwise are taken as plain continuation lines.
 _ACTIVE = frozenset("`~>*-_+#<[|:=0123456789 \t")
+# A run of whole lines (each with its newline) that `simple_paragraph_stop` takes as plain
+# continuation lines: first character not in `_ACTIVE`, or "*" followed by neither a blank
+# nor the line end on a line holding something besides "*", spaces and tabs; and the next
+# line not starting (after spaces and tabs) with "|", "-" or ":".
+_PLAIN_LINES = re.compile(r"(?:(?:[^\n`~>*\-_+#<\[|:=0-9 \t]|\*(?=[^ \t\n])(?=[^\n]*[^\n* \t]))[^\n]*\n(?![ \t]*[|:\-]))*")
 
 
 def _simple_paragraph(state, line, end) -> bool:
     """The tokens of a top-level paragraph, made without the setext heading rule
     and the paragraph rule: the first scans the lines below for an underline, the
     second offers each of them to every rule that can end a paragraph, and both
-    run once per paragraph of a big document. Here a line in column 0 whose first
-    character no such rule starts with (and not above a possible table delimiter
-    row) continues the paragraph; any other line is offered to those rules as
-    markdown-it offers it (the paragraph ends there when one takes it). Reached
-    once the rules before setext headings have declined the first line. False,
-    with nothing changed, for an indented line, a possible underline or a nested
-    state, which the two rules then take as before."""
-    trim = _md_trim()
-    if state.level or state.blkIndent or state.listIndent != -1 or end != state.lineMax or state.sCount[line] >= 4 \
-            or trim is None:
+    run once per paragraph of a big document. Reached once the rules before
+    setext headings have declined the first line. False, with nothing changed,
+    when `simple_paragraph_stop` declines it, for those two rules to take."""
+    k = simple_paragraph_stop(state, line, end)
+    if k < 0:
         return False
+    content = _md_trim()(state.getLines(line, k, 0, False))
+    state.line = k
+    tok = state.push("paragraph_open", "p", 1)
+    tok.map = [line, k]
+    tok = state.push("inline", "", 0)
+    tok.content, tok.map, tok.children = content, [line, k], []
+    state.push("paragraph_close", "p", -1)
+    return True
+
+
+def simple_paragraph_stop(state, line, end) -> int:
+    """The line after a top-level paragraph starting at `line` (which the rules
+    before setext headings decline), found without those two rules: a line in
+    column 0 whose first character no rule ending a paragraph starts with (and
+    not above a possible table delimiter row) continues it; any other line is
+    offered to those rules as markdown-it offers it (the paragraph ends there
+    when one takes it). -1 for an indented line, a possible underline or a
+    nested state, which the rules then take; `state.parentType` is left as
+    either rule leaves it."""
+    if state.level or state.blkIndent or state.listIndent != -1 or end != state.lineMax or state.sCount[line] >= 4 \
+            or _md_trim() is None:
+        return -1
     src, bm, em, ts = state.src, state.bMarks, state.eMarks, state.tShift
     enders = None
+    plain = _PLAIN_LINES.match
     k = line + 1
     while k < end:
+        b = bm[k]
+        stop = plain(src, b).end()
+        if stop > b:  # lines the loop below would take as plain continuation lines, skipped at once
+            k += src.count("\n", b, stop)
+            if k >= end:
+                break
         p = bm[k] + ts[k]
         e = em[k]
         if p >= e:  # an empty line ends it
             break
         if ts[k]:
-            return False
+            return -1
         c = src[p]
         if c in _ACTIVE:
             if (c == "-" or c == "=") and not src[p:e].rstrip(" \t").strip(c):
-                return False  # a setext underline
+                return -1  # a setext underline
             # "**Key:** value" is no rule (only "*", spaces and tabs) and no list item ("* "):
             # like a plain line it is offered to those rules only above a possible delimiter row.
             ask = c != "*" or e - p < 2 or src[p + 1] in " \t" or not src[p:e].strip("* \t")
@@ -295,6 +349,8 @@ def _simple_paragraph(state, line, end) -> bool:
             q = bm[k + 1] + ts[k + 1]
             ask = q < em[k + 1] and src[q] in "|-:"
         if ask:
+            if _opens_block(src, p, e, c):
+                break
             if enders is None:
                 enders = state.md.block.ruler.getRules("paragraph")
             state.parentType = "paragraph"  # as those rules see it, from either rule
@@ -307,14 +363,23 @@ def _simple_paragraph(state, line, end) -> bool:
             break
         k += 1
     state.parentType = "paragraph"  # what the setext rule leaves behind when it declines
-    content = trim(state.getLines(line, k, 0, False))
-    state.line = k
-    tok = state.push("paragraph_open", "p", 1)
-    tok.map = [line, k]
-    tok = state.push("inline", "", 0)
-    tok.content, tok.map, tok.children = content, [line, k], []
-    state.push("paragraph_close", "p", -1)
-    return True
+    return k
+
+
+def _opens_block(src: str, p: int, e: int, c: str) -> bool:
+    """Whether a line in column 0 (from `p` to `e`, first character `c`) surely opens
+    a block that ends a paragraph, without asking the rules: a fence (three markers
+    or more, no backtick in a backtick fence's info), a list item with text ("- x")
+    or an ATX heading. False leaves the question to the rules."""
+    if c == "`" or c == "~":
+        run = len(src[p:e]) - len(src[p:e].lstrip(c))
+        return run >= 3 and not (c == "`" and "`" in src[p + run : e])
+    if c == "-" or c == "*" or c == "+":
+        return e - p >= 3 and src[p + 1] == " " and src[p + 2] not in " \t"
+    if c == "#":
+        n = len(src[p:e]) - len(src[p:e].lstrip("#"))
+        return n <= 6 and (p + n == e or src[p + n] in " \t")
+    return False
 
 
 # Stands in for every token inside a table: the table rule fills it and it is dropped.
@@ -442,15 +507,17 @@ def _is_separator(cells: list[str]) -> bool:
 
 
 def table_from_lines(lines: list[str], start: int, depth: int) -> Node:
-    rows: list[list[str]] = []
-    has_sep = False
-    for ln in lines:
-        cells = split_row(ln)
-        if not _NOT_SEP_RE.search(ln) and _is_separator(cells):
-            has_sep = True
-            continue
-        rows.append(cells)
-    return Node("table", start, depth=depth, rows=rows, end=start + len(lines) - 1, header=True, info="gfm" if has_sep else "")
+    """A table node of pipe rows; delimiter rows are left out (and make it "gfm")."""
+    text = "\n".join(lines)
+    if "\\" in text or "`" in text:
+        cells = [split_row(ln) for ln in lines]
+    else:  # nothing escaped or protected: every row's outer pipes dropped at once, as `split_row` drops them
+        bare = ("\n" + "\n".join(map(str.strip, lines)) + "\n").replace("\n|", "\n").replace("|\n", "\n")
+        cells = [list(map(str.strip, row.split("|"))) for row in bare[1:-1].split("\n")]
+    seps = {k for k in [k for k, ln in enumerate(lines) if not _NOT_SEP_RE.search(ln)] if _is_separator(cells[k])}
+    rows = [c for k, c in enumerate(cells) if k not in seps] if seps else cells
+    return Node("table", start, depth=depth, rows=rows, end=start + len(lines) - 1, header=True,
+                info="gfm" if seps else "")
 
 
 def _is_pipe_line(s: str) -> bool:
@@ -507,10 +574,12 @@ def _state_class():
         takes lines that need no indent removed, and that no blockquote or checkbox
         has moved the start of, as one slice of the source."""
 
-        def __init__(self, src, md, env, tokens) -> None:
+        takes_lines = True  # see `block_state`
+
+        def __init__(self, src, md, env, tokens, lines=None) -> None:
             super().__init__("", md, env, tokens)  # every other field as markdown-it sets it
             self.src = src
-            self.bMarks, self.eMarks, self.tShift, self.sCount = line_marks(src)
+            self.bMarks, self.eMarks, self.tShift, self.sCount = line_marks(src, lines)
             self.bsCount = [0] * len(self.bMarks)
             self.lineMax = len(self.bMarks) - 1
             self.starts = self.bMarks[:]  # line starts as read
@@ -537,20 +606,34 @@ def _state_class():
     return _State
 
 
-def line_marks(src: str) -> tuple[list[int], list[int], list[int], list[int]]:
+def block_state(src: str, md, tokens: list, lines: list[str] | None = None):
+    """A block state for `src` as `_state_class()` makes it; `lines`, when given,
+    must be `src.split("\n")` (the fast state then does not split it again)."""
+    cls = _state_class()
+    if lines is not None and getattr(cls, "takes_lines", False):
+        return cls(src, md, {}, tokens, lines)
+    return cls(src, md, {}, tokens)
+
+
+def line_marks(src: str, lines: list[str] | None = None) -> tuple[list[int], list[int], list[int], list[int]]:
     """markdown-it's per-line marks of `src` (start, end, offset of the first
     character other than a space or tab, indent with tabs expanded), plus its
     closing entry, computed a list at a time: its own state walks the lines one
-    by one in Python, a sizeable part of a big document's block parse."""
-    lines = src.split("\n")
+    by one in Python, a sizeable part of a big document's block parse. `lines`,
+    when given, must be `src.split("\n")`."""
+    if lines is None:
+        lines = src.split("\n")
     if not lines[-1].strip(" \t"):  # after a final "\n", or a last line of blanks: no line
-        lines.pop()
+        lines = lines[:-1]
     lens = list(map(len, lines))
     size = len(src)
-    begins = list(accumulate(map((1).__add__, lens), initial=0))
+    begins = list(accumulate(map(add, lens, repeat(1)), initial=0))
     begins[-1] = size
     ends = list(map(add, begins, lens))
     ends.append(size)
+    if src[:1] not in (" ", "\t") and "\n " not in src and "\n\t" not in src:  # no line starts with a blank
+        shifts = [0] * len(begins)
+        return begins, ends, shifts, shifts[:]
     shifts = list(map(sub, lens, map(len, map(str.lstrip, lines, repeat(" \t")))))
     shifts.append(0)
     counts = shifts[:]

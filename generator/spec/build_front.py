@@ -7,7 +7,7 @@ import re
 from generator.model import Source, Article, BoundaryItem, Constitution, Deferred, Marker, Scenario, Specification, ToolRule
 from generator.spec.blocks import Node
 from generator.spec.ids import find_ids
-from generator.spec.records import strip_md
+from generator.spec.records import Item, strip_md
 from generator.spec.view import DocView, bullets, list_items, make_item, priority_of, row_line, table_dicts
 
 _ARTICLE_RE = re.compile(r"^\**Article\s+(\d+)\**\s*(?:[:—–.]|\s-\s)?\s*(.*?)\**$", re.IGNORECASE)
@@ -162,24 +162,26 @@ def build_specification(v: DocView) -> Specification:
         if re.search(r"\bNOT\b", title):
             s.not_list = [strip_md(t) for t, _ in list_items(v.nodes[a + 1 : b])]
             break
-    for it in v.items_of("SC", "SC-EC"):
-        text = " ".join(n.text for n in it.gwt)
-        given, when, then, ands = _gwt(text)
-        edge = it.kind == "SC-EC" or it.under("edge") or it.under("failure")
+    scenarios = v.items_of("SC", "SC-EC")
+    for it, edge in zip(scenarios, _edges(scenarios)):
+        given, when, then, ands = _gwt(" ".join([n.text for n in it.gwt]))
+        fields = {f.key: f.text() for f in it.field_list}
+        # A key written twice: the first field counts for the values below (`Item.value`).
+        first = fields if len(fields) == len(it.field_list) else {k: f.text() for k, f in it.fields.items()}
         s.scenarios.append(
             Scenario(
                 id=it.id,
                 title=strip_md(it.title),
-                priority=priority_of(it.value("priority")),
+                priority=priority_of(first.get("priority", "")),
                 given=given,
                 when=when,
                 then=then,
                 and_=ands,
-                testing_approach=it.value("testing approach"),
-                origin=it.value("source"),
+                testing_approach=first.get("testing approach", ""),
+                origin=first.get("source", ""),
                 kind="edge" if edge else "primary",
                 source=v.src(it.line),
-                fields={f.key: f.text() for f in it.field_list},
+                fields=fields,
             )
         )
     for it in v.items_of("DEF"):
@@ -201,7 +203,26 @@ def build_specification(v: DocView) -> Specification:
     return s
 
 
+def _edges(items: list[Item]) -> list[bool]:
+    """Whether each scenario is an edge case (an SC-EC id, or under a section naming
+    edge cases or failures). Consecutive scenarios share their enclosing headings,
+    so each run of equal headings is searched once."""
+    out: list[bool] = []
+    last: list | None = None
+    under = False
+    for it in items:
+        if it.kind == "SC-EC":
+            out.append(True)
+            continue
+        if last is None or it.context != last:
+            last, under = it.context, it.under("edge") or it.under("failure")
+        out.append(under)
+    return out
+
+
 def _markers(v: DocView) -> list[Marker]:
+    if not _may_hold_markers(v.lines):
+        return []
     out: list[Marker] = []
     in_clar = False
     base = 0
@@ -219,3 +240,15 @@ def _markers(v: DocView) -> list[Marker]:
         elif in_clar and "CLR-" in n.text:
             out.append(Marker(n.text, [i for i in find_ids(n.text) if i.startswith("CLR-")], v.src(n.line)))
     return out
+
+
+_NEEDS_RE = re.compile(r"NEEDS CLARIFICATION", re.IGNORECASE)
+
+
+def _may_hold_markers(lines: list[str]) -> bool:
+    """False when no line node can be a marker: every line node's text is part of
+    one source line (comments, the only thing removed from inside a line, aside),
+    so a document with no comment, no "CLR-" and no "NEEDS CLARIFICATION" in any
+    case has none, and its nodes need not be walked."""
+    text = "\n".join(lines)
+    return "<!--" in text or "CLR-" in text or _NEEDS_RE.search(text) is not None

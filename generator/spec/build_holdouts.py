@@ -8,7 +8,7 @@ from typing import Any
 
 from generator.model import AgentContext, CoverageRow, Diagnostic, Holdout, HoldoutStep, Holdouts
 from generator.spec.build_front import tool_rules
-from generator.spec.ids import expand_refs, find_ids
+from generator.spec.ids import ID_RE, expand_refs
 from generator.spec.records import Field, Item, strip_md
 from generator.spec.view import DocView, bullets, list_items, priority_of, row_line, table_dicts
 
@@ -35,9 +35,12 @@ def _flat_yaml(text: str) -> dict[str, str] | None:
         if not line:
             continue
         m = _FLAT_LINE_RE.fullmatch(line)
-        if m is None or m.group(1) in _YAML_WORDS or m.group(2) in _YAML_WORDS:
+        if m is None:
             return None
-        out[m.group(1)] = m.group(2)
+        key, value = m.groups()
+        if key in _YAML_WORDS or value in _YAML_WORDS:
+            return None
+        out[key] = value
     return out if out and _plain_words_are_strings() else None
 
 
@@ -133,22 +136,26 @@ def _holdout(v: DocView, it: Item, diags: list[Diagnostic]) -> Holdout:
                 data = loaded
             break
     behavioural = bool(data) and any(k in data for k in ("authority", "expected_outcome", "action", "pass_criteria"))
-    validates_f = it.get("validates")
-    contracts_f = it.get("contracts")
+    fields = it.fields  # one key each: what `it.get(key)` reads
+    validates_f = fields.get("validates")
+    contracts_f = fields.get("contracts")
     auth = data.get("authority") if isinstance(data.get("authority"), dict) else {}
-    ho.validates = expand_refs(_as_text(auth.get("d2_scenarios")), SCENARIO_KINDS)
-    ho.contracts = expand_refs(_as_text(auth.get("d4_contracts")), CONTRACT_KINDS)
+    if auth:  # else both stay empty, as an empty value names no id
+        ho.validates = expand_refs(_as_text(auth.get("d2_scenarios")), SCENARIO_KINDS)
+        ho.contracts = expand_refs(_as_text(auth.get("d4_contracts")), CONTRACT_KINDS)
     if not ho.validates:
         ho.validates = expand_refs(validates_f.text() if validates_f else _as_text(data.get("validates")), SCENARIO_KINDS)
     if not ho.contracts:
         ho.contracts = expand_refs(contracts_f.text() if contracts_f else _as_text(data.get("contracts")), CONTRACT_KINDS)
     ho.ref_lines["validates"] = validates_f.line if validates_f else (it.line if it.form != "yaml" else it.head.line)
     ho.ref_lines["contracts"] = contracts_f.line if contracts_f else ho.ref_lines["validates"]
-    ho.priority = priority_of(it.value("priority")) or priority_of(_as_text(data.get("priority")))
+    f = fields.get("priority")
+    ho.priority = priority_of(f.text() if f else "") or priority_of(_as_text(data.get("priority")))
     ho.title = ho.title or strip_md(_as_text(data.get("title")))
-    ho.category = strip_md(it.value("type", "category")) or _as_text(data.get("category") or data.get("type"))
+    f = fields.get("type") or fields.get("category")
+    ho.category = strip_md(f.text() if f else "") or _as_text(data.get("category") or data.get("type"))
     for name in STEPS:
-        f = it.get(name)
+        f = fields.get(name)
         script, line = _script(f)
         if script:
             ho.steps.append(HoldoutStep(name, script, v.src(line)))
@@ -179,18 +186,13 @@ def _coverage(v: DocView) -> list[CoverageRow]:
         if cov is None:
             continue
         pri = next((k for k, c in enumerate(head) if "priority" in c), None)
+        first = row_line(n, 0)
         for k, r in enumerate(n.rows[1:]):
-            ids = find_ids(r[0]) if r else []
-            if not ids:
+            m = ID_RE.search(r[0]) if r else None  # the row's first id
+            if m is None:
                 continue
-            rows.append(
-                CoverageRow(
-                    scenario=ids[0],
-                    priority=priority_of(r[pri]) if pri is not None and pri < len(r) else "",
-                    holdouts=expand_refs(r[cov], ("HS",)) if cov < len(r) else [],
-                    source=v.src(row_line(n, k)),
-                )
-            )
+            rows.append(CoverageRow(m.group(0), priority_of(r[pri]) if pri is not None and pri < len(r) else "",
+                                    expand_refs(r[cov], ("HS",)) if cov < len(r) else [], v.src(first + k)))
     return rows
 
 

@@ -114,9 +114,11 @@ def build_tasks(v: DocView) -> tuple[list[Task], list[Diagnostic]]:
     tasks: list[Task] = []
     diags: list[Diagnostic] = []
     for it in v.items_of("T"):
+        fields = it.fields  # `it.get(a, b)` is the first of these found, read once each below
         title = strip_md(it.title)
-        phase = strip_md(it.value("phase"))
-        pn = it.get("phase + name")
+        f = fields.get("phase")
+        phase = strip_md(f.text() if f else "")
+        pn = fields.get("phase + name")
         if pn:
             val = strip_md(pn.value)
             head, sep, tail = val.partition(" | ")
@@ -127,28 +129,30 @@ def build_tasks(v: DocView) -> tuple[list[Task], list[Diagnostic]]:
         if not phase:
             phase = _phase_heading(it.context)
         t = Task(id=it.id, title=title, phase=phase, source=v.src(it.line))
-        dep = it.get("dependency", "depends on", "dependencies")
+        dep = fields.get("dependency") or fields.get("depends on") or fields.get("dependencies")
         if dep:
             t.depends_on, other = split_refs(dep.text(), ("T",))
             t.ref_lines["depends_on"] = dep.line
-        sc = it.get("scenarios satisfied", "scenarios")
+        sc = fields.get("scenarios satisfied") or fields.get("scenarios")
         if sc:
-            t.scenarios_text = sc.text()
-            t.scenarios, other = split_refs(sc.text(), SCENARIO_KINDS)
+            t.scenarios_text = text = sc.text()
+            t.scenarios, other = split_refs(text, SCENARIO_KINDS)
             t.ref_lines["scenarios"] = sc.line
             _note_other(diags, v, sc.line, t.id, "Scenarios Satisfied", other)
-        ct = it.get("contracts implemented", "contracts")
+        ct = fields.get("contracts implemented") or fields.get("contracts")
         if ct:
-            t.contracts_text = ct.text()
-            t.contracts, other = split_refs(ct.text(), CONTRACT_KINDS)
+            t.contracts_text = text = ct.text()
+            t.contracts, other = split_refs(text, CONTRACT_KINDS)
             t.ref_lines["contracts"] = ct.line
             _note_other(diags, v, ct.line, t.id, "Contracts Implemented", other)
-        ac = it.get("acceptance criteria")
+        ac = fields.get("acceptance criteria")
         if ac:
             t.acceptance_criteria = [strip_md(x) for x in ac.items()] or ([ac.value.strip()] if ac.value.strip() else [])
-        t.scope = strip_md(it.value("scope"))
-        t.parallel = strip_md(it.value("parallel/serial", "parallel", "serial"))
-        t.description = "\n".join(n.text for n in it.prose if n.kind == "line")
+        f = fields.get("scope")
+        t.scope = strip_md(f.text() if f else "")
+        f = fields.get("parallel/serial") or fields.get("parallel") or fields.get("serial")
+        t.parallel = strip_md(f.text() if f else "")
+        t.description = "\n".join([n.text for n in it.prose if n.kind == "line"])
         tasks.append(t)
     return tasks, diags
 

@@ -17,9 +17,9 @@ from typing import Any
 from generator.gcpause import paused_gc
 from generator.model import DOCUMENTS, Diagnostic, Document
 from generator.spec import chunks
-from generator.spec.blocks import parse_tokens, tokens_to_nodes
 from generator.spec.chunks import ChunkIndex
 from generator.spec.records import norm_key, strip_md
+from generator.spec.toplevel import parse_nodes
 from generator.spec.view import DocView
 
 MAX_BYTES = 4 * 1024 * 1024  # a spec document is tens of KB; anything this big is a mistake
@@ -151,7 +151,7 @@ def _parse_document(code: str, filename: str, data: bytes, prev: ChunkIndex | No
     lines = text.split("\n")
     try:
         if not want_index:
-            nodes = tokens_to_nodes(parse_tokens(text), lines)  # parse_blocks(text), splitting once
+            nodes = parse_nodes(text, lines)  # parse_blocks(text), splitting once
         else:
             again = chunks.reparse(text, prev) if prev is not None else None
             nodes, index = again if again is not None else chunks.full_parse(text)

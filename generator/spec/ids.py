@@ -113,15 +113,22 @@ def split_refs(text: str, kinds: Iterable[str] | None = None) -> tuple[list[str]
     otherwise ("Foundation (SC-010, SC-011)") the parenthesis is the list.
     A value that starts with "None" names nothing.
     """
-    if not text or is_none_value(text):
+    if not text:
+        return [], []
+    one = ID_RE.fullmatch(text)
+    if one is not None:  # a single id, as coverage cells and many fields hold: named as written
+        return ([text], []) if kinds is None or one.group(1) in set(kinds) else ([], [text])
+    if is_none_value(text):
         return [], []
     if "(" in text:
         outside = _PAREN_RE.sub(" ", text)
         while _PAREN_RE.search(outside):
             outside = _PAREN_RE.sub(" ", outside)
         found = _expand_text(outside) if ID_RE.search(outside) else _expand_text(text)
-    else:
+    elif _may_range(text) or ("," in text and _COMMA_NUMBER_RE.search(text)):
         found = _expand_text(text)
+    else:
+        return _split_written(text, kinds)
     wanted = set(kinds) if kinds is not None else None
     keep: list[str] = []
     other: list[str] = []
@@ -132,6 +139,24 @@ def split_refs(text: str, kinds: Iterable[str] | None = None) -> tuple[list[str]
             continue
         seen.add(k)
         (keep if wanted is None or k[0] in wanted else other).append(ident)
+    return keep, other
+
+
+def _split_written(text: str, kinds: Iterable[str] | None) -> tuple[list[str], list[str]]:
+    """`split_refs` of a text naming its ids as written (no range, list or parenthesis):
+    each id's key is read from its own match (`id_key` of the matched text gives the
+    same), not looked up, most ids of a spec being named once."""
+    wanted = set(kinds) if kinds is not None else None
+    keep: list[str] = []
+    other: list[str] = []
+    seen: set[tuple] = set()
+    for m in ID_RE.finditer(text):
+        kind, number = m.groups()
+        k = (kind, int(number))
+        if k in seen:
+            continue
+        seen.add(k)
+        (keep if wanted is None or kind in wanted else other).append(m.group(0))
     return keep, other
 
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import compress, count, repeat
-from operator import attrgetter, contains, eq, or_
 
 from generator.spec.blocks import Node
 from generator.spec.ids import KINDS, scenario_family
@@ -133,10 +131,15 @@ def parse_field(text: str) -> tuple[str, str, str] | None:
     """(normalised key, raw key, value) when a line is a field line, else None."""
     if _GWT_RE.match(text):
         return None
+    return _field(text)
+
+
+def _field(text: str) -> tuple[str, str, str] | None:
+    """`parse_field` of a line already known to be no GIVEN/WHEN/THEN line."""
     m = _BOLD_FIELD_RE.match(text)
     if m:
         raw, paren, colon, rest = m.groups()
-        inner_colon = raw.rstrip().endswith(":") or raw.rstrip().endswith("?:")
+        inner_colon = raw.rstrip().endswith(":")  # "?:" included
         if not rest and ":" in raw and not inner_colon and not paren:  # **CRITICAL: whole line**
             k, _, v = raw.partition(":")
             return (norm_key(k), k.strip(), v.strip()) if len(k) <= 40 else None
@@ -266,63 +269,58 @@ class Skipped:
     chosen: str
 
 
-def find_items(nodes: list[Node], code: str) -> tuple[list[Item], list[Skipped]]:
-    """Every item a document defines, each with its body nodes and fields."""
+def find_items(nodes: list[Node], code: str, heads: list[int] | None = None) -> tuple[list[Item], list[Skipped]]:
+    """Every item a document defines, each with its body nodes and fields
+    (`heads`, when given, must be `heading_indexes(nodes)`)."""
     kinds = DEFINES.get(code, ())
     if not kinds:
         return [], []
     chosen, skipped = _choose(nodes, kinds)
-    items = _gather(nodes, chosen)
+    items = _gather(nodes, chosen, heads)
     for it in items:
         _read_fields(it)
     return items, skipped
 
 
-def _indexes(nodes: list[Node], kind: str, part: str | None = None) -> list[int]:
-    """Indexes of the nodes of `kind` (or whose text holds `part`), found by loops
-    that run in C: a document has tens of thousands of nodes and few of these."""
-    hits = map(eq, map(_KIND, nodes), repeat(kind))
-    if part is not None:
-        hits = map(or_, hits, map(contains, map(_TEXT, nodes), repeat(part)))
-    return list(compress(count(), hits))
-
-
-_KIND, _TEXT = attrgetter("kind"), attrgetter("text")
+def heading_indexes(nodes: list[Node]) -> list[int]:
+    """Indexes of the heading nodes (a plain comprehension: cheaper than chained
+    `map` calls over tens of thousands of nodes)."""
+    return [i for i, n in enumerate(nodes) if n.kind == "heading"]
 
 
 def _choose(nodes: list[Node], kinds: tuple[str, ...]) -> tuple[dict[int, tuple[str, str, str]], list[Skipped]]:
     """The definitions read (node index → form, id, title): per id family, only those
     written in the strongest form the document uses; the others are skipped."""
-    cands: list[tuple[int, str, str, str]] = []
+    cands: list[tuple[int, str, str, str, str, int]] = []
     best: dict[str, int] = {}
-    for i in _indexes(nodes, "fence", "-"):  # every id is written KIND-number
-        n = nodes[i]
+    for i, n in [(i, n) for i, n in enumerate(nodes) if "-" in n.text]:  # every id is written KIND-number
         c = _def_candidate(n, kinds)
         if c:
             form, ident, title = c
             fam = scenario_family(id_kind(ident))
-            cands.append((i, form, ident, title))
-            best[fam] = max(best.get(fam, -1), FORM_RANK[form])
+            rank = FORM_RANK[form]
+            cands.append((i, form, ident, title, fam, rank))
+            if rank > best.get(fam, -1):
+                best[fam] = rank
     chosen: dict[int, tuple[str, str, str]] = {}
     skipped: list[Skipped] = []
-    for i, form, ident, title in cands:
-        fam = scenario_family(id_kind(ident))
-        if FORM_RANK[form] == best[fam]:
+    for i, form, ident, title, fam, rank in cands:
+        if rank == best[fam]:
             chosen[i] = (form, ident, title)
         elif form != "yaml":
-            rank = best[fam]
-            skipped.append(Skipped(ident, form, nodes[i].line, next(f for f, r in FORM_RANK.items() if r == rank)))
+            top = best[fam]
+            skipped.append(Skipped(ident, form, nodes[i].line, next(f for f, r in FORM_RANK.items() if r == top)))
     return chosen, skipped
 
 
-def _gather(nodes: list[Node], chosen: dict[int, tuple[str, str, str]]) -> list[Item]:
+def _gather(nodes: list[Node], chosen: dict[int, tuple[str, str, str]], heads: list[int] | None = None) -> list[Item]:
     """The items, each with the nodes under it. Only definitions and headings can open
     or close an item (and, under a bullet definition, the next list entry), so the
     runs of other nodes between them are handed over whole."""
     items: list[Item] = []
     stack: list[Heading] = []
     cur: Item | None = None
-    events = sorted(chosen.keys() | set(_indexes(nodes, "heading")))
+    events = sorted(chosen.keys() | set(heading_indexes(nodes) if heads is None else heads))
     prev = 0
     for e in events + [len(nodes)]:
         if cur is not None and prev < e:
@@ -405,7 +403,8 @@ def _read_fields(it: Item) -> None:
     for n in it.nodes:
         kind = n.kind
         if kind == "line":
-            gwt, f, recs = line_form(n.text)
+            text = n.text
+            gwt, f, recs = _GWT_FORM if text.startswith(_BOLD_GWT) else line_form(text)
             if gwt:
                 gwt_lines.append(n)
                 cur = None
@@ -444,14 +443,20 @@ def _read_fields(it: Item) -> None:
         last_was_field = False
 
 
+_GWT_FORM = (True, None, ())
+# Openings that make a line a GIVEN/WHEN/THEN line (`_GWT_RE` matches them), the way
+# scenarios are mostly written: such lines, each different, need no cache entry.
+_BOLD_GWT = ("**GIVEN**", "**WHEN**", "**THEN**", "**AND**")
+
+
 @lru_cache(maxsize=1 << 14)
 def _line_form(text: str) -> tuple[bool, tuple[str, str, str] | None, tuple[tuple[str, str, str], ...]]:
     """How an item's body line reads: (GIVEN/WHEN/THEN line, its field, the fields
     of a pipe record of two or more). Body lines repeat from item to item
     ("**Priority:** P1", "**Setup:**"), so each distinct text is read once."""
     if _GWT_RE.match(text):
-        return True, None, ()
-    f = parse_field(text)
+        return _GWT_FORM
+    f = _field(text)
     if f is None and " | " in text:
         recs = parse_pipe_record(text)
         if len(recs) >= 2:

@@ -13,7 +13,7 @@ from itertools import islice
 
 from generator.model import Section, Source
 from generator.spec.blocks import Node
-from generator.spec.records import Item, Skipped, _indexes, _read_fields, find_items
+from generator.spec.records import Item, Skipped, _read_fields, find_items, heading_indexes
 
 _COMMENT_RE = re.compile(r"<!--.*?-->", re.DOTALL)
 _PRIORITY_RE = re.compile(r"\bP([0-3])\b")
@@ -46,12 +46,14 @@ class DocView:
     items: list[Item] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     _heads: list[tuple[int, int, str]] | None = field(default=None, repr=False, compare=False)
+    _head_index: list[int] | None = field(default=None, repr=False, compare=False)  # `heading_indexes(nodes)`
 
     @classmethod
     def build(cls, code: str, filename: str, text: str, nodes: list[Node], lines: list[str] | None = None) -> "DocView":
         """`lines`, when given, must be `text.split("\\n")` (saves splitting twice)."""
         v = cls(code, filename, lines if lines is not None else text.split("\n"), nodes)
-        v.items, v.skipped = find_items(nodes, code)
+        v._head_index = heading_indexes(nodes)
+        v.items, v.skipped = find_items(nodes, code, v._head_index)
         return v
 
     def src(self, line: int) -> Source:
@@ -85,7 +87,8 @@ class DocView:
         by keyword several times per document, and headings are few among the nodes."""
         if self._heads is None:
             nodes = self.nodes
-            self._heads = [(i, nodes[i].level, nodes[i].text.lower()) for i in _indexes(nodes, "heading")]
+            index = self._head_index if self._head_index is not None else heading_indexes(nodes)
+            self._heads = [(i, nodes[i].level, nodes[i].text.lower()) for i in index]
         return self._heads
 
     def section_nodes(self, *words: str, level: int | None = None) -> list[Node]:
