@@ -169,23 +169,16 @@ def handoff_items(t: TaskInputs, sources: dict[str, tuple[str, ...]]) -> dict:
     task = t.task
     items = {
         "places": where,
-        "sections": tuple(
-            [f"| {n}. {title} | {where[key] or 'nothing in the spec'} |" for n, (key, title) in enumerate(SECTIONS, 1)]
-        ),
-        "trace": {
-            "scenarios": ", ".join([s.id for s in t.scenarios]) or "none",
-            "entities": ", ".join([e.id for e in t.entities]) or "none",
-            "contracts": ", ".join([c.id for c in t.contracts]) or "none",
-            "depends_on": ", ".join(t.depends_on) or "none",
-        },
+        "sections": section_rows(where),
+        "trace": trace(t),
         "description": task.get("description"),
-        "mission": tuple([f"- {k.capitalize()}: {v}" for k in ("phase", "scope", "parallel") if (v := task.get(k))]),
+        "mission": mission_lines(task),
         "articles": _memo("articles", t.articles, _article_lines),
-        "boundaries": _memo("boundaries", t.boundaries, lambda bs: tuple(f"- {b.id}: {b.title} ({b.source})" for b in bs)),
-        "conventions": _memo("conventions", t.conventions, lambda cs: tuple(f"- {c.title}" for c in cs)),
+        "boundaries": _memo("boundaries", t.boundaries, _boundary_lines),
+        "conventions": _memo("conventions", t.conventions, _convention_lines),
         "components": tuple([_memo("component", c, _component_row) for c in t.components]),
-        "criteria": tuple([f"{n}. {c}" for n, c in enumerate(t.criteria, 1)]),
-        "depends": tuple(f"- {c.title} depends on: {c.get('depends_on')}" for c in t.components if c.get("depends_on")),
+        "criteria": criteria_lines(t.criteria),
+        "depends": depends_lines(t.components),
         "tests": tuple([_memo("scenario", s, _scenario_lines) for s in t.scenarios]),
         "existing": _memo("existing", t.existing, _existing_lines) if t.existing else (),
         "files": tuple([_file_line(f, t.components) for f in t.files]),
@@ -196,6 +189,41 @@ def handoff_items(t: TaskInputs, sources: dict[str, tuple[str, ...]]) -> dict:
     for name in SHARED_LISTS:
         items[f"{name}_text"] = _memo("block", items[name], block)
     return with_blocks(items, LISTS)
+
+
+def section_rows(where: dict[str, str]) -> tuple[str, ...]:
+    """The "Taken from" table's rows, from each section's places."""
+    return tuple([f"| {n}. {title} | {where[key] or 'nothing in the spec'} |" for n, (key, title) in enumerate(SECTIONS, 1)])
+
+
+def trace(t: TaskInputs) -> dict[str, str]:
+    """The trace table's id lists ("none" for an empty one)."""
+    return {
+        "scenarios": ", ".join([s.id for s in t.scenarios]) or "none",
+        "entities": ", ".join([e.id for e in t.entities]) or "none",
+        "contracts": ", ".join([c.id for c in t.contracts]) or "none",
+        "depends_on": ", ".join(t.depends_on) or "none",
+    }
+
+
+def mission_lines(task: Ref) -> tuple[str, ...]:
+    return tuple([f"- {k.capitalize()}: {v}" for k in ("phase", "scope", "parallel") if (v := task.get(k))])
+
+
+def criteria_lines(criteria: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple([f"{n}. {c}" for n, c in enumerate(criteria, 1)])
+
+
+def depends_lines(components: tuple[Ref, ...]) -> tuple[str, ...]:
+    return tuple(f"- {c.title} depends on: {c.get('depends_on')}" for c in components if c.get("depends_on"))
+
+
+def _boundary_lines(boundaries: tuple[Ref, ...]) -> tuple[str, ...]:
+    return tuple(f"- {b.id}: {b.title} ({b.source})" for b in boundaries)
+
+
+def _convention_lines(conventions: tuple[Ref, ...]) -> tuple[str, ...]:
+    return tuple(f"- {c.title}" for c in conventions)
 
 
 def _tooling_lines(tooling: tuple[Ref, ...], tool_rules: tuple[Ref, ...]) -> tuple[str, ...]:

@@ -121,6 +121,25 @@ def _loaded(env, name: str) -> tuple:
     return template, dict(template.globals), partial(new_context, template.environment, template.name, template.blocks)
 
 
+def is_default(overlay: str, name: str) -> bool:
+    """Whether template `name` as loaded for `overlay` is the text `prose` prints (the
+    shipped default, or an overlay's copy of it), so `prose` may stand in for it."""
+    return _is_default(environment(overlay), name)
+
+
+@lru_cache(maxsize=64)
+def _is_default(env, name: str) -> bool:
+    import hashlib
+
+    from generator.compile.prose import WRITTEN_FOR
+
+    try:
+        source = env.loader.get_source(env, name)[0]
+    except Exception:  # not found or unreadable: `render` reports it
+        return False
+    return hashlib.sha256(source.encode("utf-8")).hexdigest() == WRITTEN_FOR.get(name)
+
+
 def normalise(text: str) -> str:
     """LF, no trailing spaces, at most one blank line in a row, one final newline."""
     if "\r" in text:
@@ -141,6 +160,7 @@ def preload(overlay: str = "") -> None:
     (each would otherwise compile them again). A broken template is left for `render` to report."""
     for name in (HANDOFF, PROMPT, ANSWERS):
         try:
+            is_default(overlay, name)
             _loaded(environment(overlay), name)
         except Exception:
             pass
