@@ -477,7 +477,7 @@ def test_places_group_lines_by_document_as_the_plain_loop_does():
     parts = ["D1.md", "D2.md", ":", "12", "3", "", "a:b", " "]
     for _ in range(5000):
         sources = tuple("".join(rnd.choice(parts) for _ in range(rnd.randint(0, 4))) for _ in range(rnd.randint(0, 4)))
-        assert places(sources) == plain(sources) == places(list(sources)), sources
+        assert places(sources) == plain(sources) == places(list(sources)) == places(iter(sources)), sources
     _places.cache_clear()
     for src in (Source("D2_SPECIFICATION.md", 7), Source("D2_SPECIFICATION.md", 0)):
         assert places((src,)) == plain((src,)), src
@@ -552,3 +552,13 @@ def test_stated_counts_skip_only_criteria_without_a_match():
     for _ in range(20000):
         criteria = tuple("".join(rnd.choice(parts) for _ in range(rnd.randint(0, 8))) for _ in range(rnd.randint(0, 3)))
         assert _stated_counts.__wrapped__(criteria) == plain(criteria), criteria
+
+
+def test_slug_is_what_the_pattern_makes():
+    from generator.compile.templating import _SLUG_RE, slug
+
+    rnd = random.Random(17)
+    parts = ["a", "Z", "0", "9", "_", "__", "-", " ", "(", ")", "é", "K", "İ", "ı", "ß", "\t", "\x7f", "\x00", "SC-397", "Case"]
+    for _ in range(30000):
+        text = "".join(rnd.choice(parts) for _ in range(rnd.randint(0, 10)))
+        assert slug(text) == _SLUG_RE.sub("_", text.lower()).strip("_"), repr(text)

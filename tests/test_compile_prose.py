@@ -40,7 +40,7 @@ def _prose(name: str, t, qs=None, adversarial="genesis", label="spec") -> bytes:
     if name == HANDOFF:
         return prose.handoff(t, hid, label, DOCUMENTS, RESULTS_ENV, section_sources(t), minimum_tests(t))
     if name == PROMPT:
-        return prose.prompt(t, hid, label, DOCUMENTS, qs, mandatory_rules(t), adversarial, "1.2.0",
+        return prose.prompt(t, hid, label, DOCUMENTS, qs, adversarial, "1.2.0",
                             f"{hid}/{hid}_BUILDER_HANDOFF.md")
     return prose.answers(t, hid, label, DOCUMENTS, qs, f"{hid}/{hid}_AGENT_PROMPT.md")
 
@@ -102,6 +102,8 @@ def _odd_ref(rnd: random.Random, r: Ref) -> Ref:
 
 
 def _odd_refs(rnd: random.Random, refs: tuple) -> tuple:
+    if rnd.random() < rnd.rate:
+        return ()
     if rnd.random() < 0.5:
         return refs  # the same objects, as tasks share them
     return tuple(_odd_ref(rnd, r) for r in refs if rnd.random() < 0.9)
@@ -150,8 +152,8 @@ def _odd_questions(rnd: random.Random, qs: list[Question]) -> list[Question]:
             q.number if rnd.random() < 0.8 else rnd.randint(1, 14),
             _odd(rnd, q.category),
             _odd(rnd, q.text),
-            tuple(_odd(rnd, a) for a in q.answer),
-            tuple(_odd(rnd, s) for s in q.sources),
+            () if rnd.random() < rnd.rate else tuple(_odd(rnd, a) for a in q.answer),
+            () if rnd.random() < rnd.rate else tuple(_odd(rnd, s) for s in q.sources),
         ))
     return out
 
@@ -164,9 +166,9 @@ def test_prose_prints_what_jinja_renders_for_odd_values(specs):
     tidy = {True: 0, False: 0}
     real = prose.finish
 
-    def counting(parts, clean):
+    def counting(parts, clean, runs=True):
         tidy[clean] += 1
-        return real(parts, clean)
+        return real(parts, clean, runs)
 
     prose.finish = counting
     try:
@@ -182,6 +184,26 @@ def test_prose_prints_what_jinja_renders_for_odd_values(specs):
     finally:
         prose.finish = real
     assert tidy[True] > 500 and tidy[False] > 500, tidy  # both ways out are taken
+
+
+def test_prose_prints_what_jinja_renders_for_empty_parts(specs):
+    """Tidy values with parts left out: no rules, no questions, no scenarios, pieces or blocks."""
+    from generator.compile.core import forget_shared_items
+
+    spec = specs[1]
+    ix = SpecIndex(spec)
+    for task in spec.tasks[:10]:
+        t = task_inputs(spec, task, ix)
+        qs = questions(t, "genesis")
+        empty = dict(articles=(), boundaries=(), tooling=(), tool_rules=(), conventions=(), existing=(), scenarios=(),
+                     components=(), criteria=(), files=(), plan=(), context=(), depends_on=(), missing=())
+        for n in range(1, len(empty) + 1):
+            odd = dataclasses.replace(t, **dict(list(empty.items())[:n]))
+            _same(odd, qs)
+            _same(odd, [])
+            _same(odd, [q._replace(answer=()) for q in qs])
+            _same(odd, [q._replace(text="", sources=()) for q in qs[:3]])
+        forget_shared_items()
 
 
 def test_finish_of_tidy_text_is_normalise():

@@ -28,12 +28,13 @@ from generator.compile.sections import (
     _file_line,
     _memo,
     _memo_all,
-    _scenario_lines,
     _tooling_lines,
     _why_lines,
     criteria_lines,
     depends_lines,
     mission_lines,
+    rules_of,
+    scenario_rows,
     section_rows,
     trace,
 )
@@ -57,18 +58,18 @@ def clean(values: list[str]) -> bool:
     return "\n" not in joined and "\r" not in joined and list(map(str.rstrip, values)) == values
 
 
-def finish(parts: list, tidy: bool) -> bytes:
+def finish(parts: list, tidy: bool, runs: bool = True) -> bytes:
     """The pieces (str, or bytes already encoded) as `normalise` leaves their text, in UTF-8.
 
     With `tidy` (no line can end in whitespace and there is no CR), stripping
-    lines would change nothing, so only runs of blank lines and the ends are
-    left to do, on the bytes: a line feed is one byte in UTF-8 and in no other
-    character's bytes.
+    lines would change nothing, so only runs of blank lines (unless the caller
+    knows there are none: `runs` false) and the ends are left to do, on the
+    bytes: a line feed is one byte in UTF-8 and in no other character's bytes.
     """
     if not tidy:
         return normalise("".join([p if p.__class__ is str else p.decode("utf-8") for p in parts])).encode("utf-8")
     data = b"".join([p if p.__class__ is bytes else p.encode("utf-8") for p in parts])
-    while b"\n\n\n" in data:
+    while runs and b"\n\n\n" in data:
         data = data.replace(b"\n\n\n", b"\n\n")
     if data[-1:] == b"\n" and data[-2:] != b"\n\n" and data[:1] != b"\n":
         return data
@@ -227,15 +228,22 @@ def _tests(t: TaskInputs, where: dict, min_tests: int, parts: list, values: list
     if not t.scenarios:
         parts.append(f"_The spec gives nothing for this section (D2 scenarios for {t.task.id})._\n")
         return True
-    tests = [_memo("scenario", s, _scenario_lines) for s in t.scenarios]
-    for text in tests:
-        values += text_lines(text)
+    tests = []
+    for s in t.scenarios:
+        text, rows = _memo("scenario rows", s, _scenario_text)
+        tests.append(text)
+        values += rows
     parts.append(f"{_from(where['tests'])}\n\n{block(tests)}" + (f"\nAt least {min_tests} tests.\n" if min_tests else ""))
     strategy = _piece(t, "testing_strategy")
     if strategy is None:
         return True
     parts.append(f"\nTesting strategy from the plan:\n\n{strategy.text}\n")
     return _memo("clean piece", strategy, _piece_clean)
+
+
+def _scenario_text(s: Ref) -> tuple[str, list[str]]:
+    rows = scenario_rows(s)
+    return "\n".join(rows), rows
 
 
 def _existing(t: TaskInputs, where: dict, parts: list) -> bool:
@@ -286,36 +294,53 @@ def _encoded_tooling(tooling: tuple[Ref, ...], tool_rules: tuple[Ref, ...]) -> t
 # --- the agent prompt and the expected answers ----------------------------------------
 
 
-def prompt(t: TaskInputs, hid: str, spec_label: str, docs: dict, qs: list, rules: list[str], adversarial: str,
+def prompt(t: TaskInputs, hid: str, spec_label: str, docs: dict, qs: list, adversarial: str,
            contract_version: str, handoff_path: str) -> bytes:
-    """What `render(PROMPT, ...)` gives for the shipped prompt template."""
+    """What `render(PROMPT, ...)` gives for the shipped prompt template (with `mandatory_rules(t)`).
+
+    When tidy, it holds no run of blank lines: every line a value makes has
+    text, and the optional ones sit between lines the template always prints.
+    """
     tid, title = t.task.id, t.task.title
-    numbered = [f"{q.number}. {q.text}" for q in qs]
-    verification = [line for q, line in zip(qs, numbered) if q.number <= 10]
-    adversarial_lines = [line for q, line in zip(qs, numbered) if q.number > 10]
-    ruled = [f"{n}. {r}" for n, r in enumerate(rules, 1)]
+    rules, tidy, any_rule = _memo_all("rules block", (t.articles, t.boundaries, t.tooling, t.tool_rules), _rules_block)
+    verification, adversarial_lines = [], []
+    for number, _, text, _, _ in qs:
+        (verification if number <= 10 else adversarial_lines).append(f"{number}. {text}")
     values = [spec_label, docs["D8"], tid, t.spec_name, hid, title, contract_version, handoff_path, adversarial,
-              *ruled, *numbered]
+              *verification, *adversarial_lines]
     parts = [
         f"<!-- generated from {spec_label}/{docs['D8']} ({tid}); do not edit -->\n"
         f"You are the builder agent for task {tid} of {t.spec_name}. A builder handoff describes the task.\n\n"
-        f"**Agent: {hid}** — {title}\n**Prompt contract version: {contract_version}**\n\n"
+        f"**Agent: {hid}**",
+        f" — {title}\n",  # apart, so that only this line is encoded from wide characters
+        f"**Prompt contract version: {contract_version}**\n\n"
         "Read the handoff, answer the 13 questions below (10 on the task, 3 adversarial), then stop and wait for approval.\n\n"
-        f"**Handoff:** `{handoff_path}`\n\n**Mandatory rules (from this spec):**\n"
-        + block(ruled)
-        + ("" if rules else "_This spec states no rule of its own._\n")
+        f"**Handoff:** `{handoff_path}`\n\n**Mandatory rules (from this spec):**\n",
+        rules,
+        ("" if any_rule else "_This spec states no rule of its own._\n")
         + "\n**Answer every question before you write any code.**\n\nVerification (10):\n"
         + block(verification)
         + f"\nAdversarial (3, {adversarial} set):\n"
         + block(adversarial_lines)
         + "\n**Stop once all 13 are answered.** Do not create files, write tests or start on code until a reviewer "
-        "has read your answers and says to go ahead.\n"
+        "has read your answers and says to go ahead.\n",
     ]
-    return finish(parts, bool(title) and clean(values))  # an empty title would end "— " in a space
+    tidy = tidy and bool(title) and clean(values)  # an empty title would end "— " in a space
+    return finish(parts, tidy, runs=False)
+
+
+def _rules_block(articles: tuple, boundaries: tuple, tooling: tuple, tool_rules: tuple) -> tuple[bytes, bool, bool]:
+    """(the numbered rules in UTF-8, whether they are clean, whether there is any)."""
+    ruled = [f"{n}. {r}" for n, r in enumerate(rules_of(articles, boundaries, tooling, tool_rules), 1)]
+    return block(ruled).encode("utf-8"), clean(ruled), bool(ruled)
 
 
 def answers(t: TaskInputs, hid: str, spec_label: str, docs: dict, qs: list, prompt_path: str) -> bytes:
-    """What `render(ANSWERS, ...)` gives for the shipped expected answers template."""
+    """What `render(ANSWERS, ...)` gives for the shipped expected answers template.
+
+    When tidy, a run of blank lines only comes from a question without text
+    or without answers: every other line a value makes has text.
+    """
     tid = t.task.id
     values = [spec_label, docs["D8"], tid, hid, prompt_path]
     parts: list = [
@@ -323,12 +348,17 @@ def answers(t: TaskInputs, hid: str, spec_label: str, docs: dict, qs: list, prom
         f"# {hid}: expected answers (reviewer only)\n\n"
         f"For the reviewer of `{prompt_path}`. Each answer is taken from the spec; the places are cited.\n\n"
     ]
-    tidy = True
-    for q in qs:  # each question as the answers template's loop prints it, then the line feed of its block
-        category = q.category.capitalize()
-        cited = places(q.sources) if q.sources else ""
-        answer = "- " + "\n- ".join(q.answer) if q.answer else ""
-        parts.append(f"## {q.number}. {category}\n\n{q.text}\n\n{answer}\n" + (f"\n_From: {cited}_\n\n" if cited else "\n"))
-        values += [category, q.text, cited, *q.answer]
-        tidy = tidy and bool(category) and all(q.answer)  # an empty one would leave "## 1. " or "- " ending in a space
-    return finish(parts, tidy and clean(values))
+    tidy, runs = True, False
+    for number, category, text, answer, sources in qs:  # as the template's loop prints each, then its block's line feed
+        category = category.capitalize()
+        cited = places(sources) if sources else ""
+        parts.append(
+            f"## {number}. {category}\n\n{text}\n\n" + ("- " + "\n- ".join(answer) if answer else "")
+            + (f"\n\n_From: {cited}_\n\n" if cited else "\n\n")
+        )
+        values += [category, text, cited, *answer]
+        # an empty category or answer would leave "## 1. " or "- " ending in a space; a number that is
+        # not an int is not checked
+        tidy = tidy and bool(category) and all(answer) and number.__class__ is int
+        runs = runs or not text or not answer
+    return finish(parts, tidy and clean(values), runs)

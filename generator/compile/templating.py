@@ -30,19 +30,34 @@ def default_dir() -> Path:
 
 
 def slug(text: str) -> str:
-    return _SLUG_RE.sub("_", text.lower()).strip("_")
+    """Runs of anything but a-z and 0-9 in the lower-cased text as one "_", none at the ends.
+
+    An ASCII text (the usual one) has every such byte made a space and is
+    split and joined with "_" in C rather than by the pattern.
+    """
+    low = text.lower()
+    if low.isascii():
+        return "_".join(low.encode("ascii").translate(_SLUG_BYTES).decode("ascii").split())
+    return _SLUG_RE.sub("_", low).strip("_")
+
+
+_SLUG_BYTES = bytes(c if 0x61 <= c <= 0x7A or 0x30 <= c <= 0x39 else 0x20 for c in range(256))
 
 
 def places(sources) -> str:
     """`doc:line` places grouped by document: "D1_CONSTITUTION.md:12, 22; D10_AGENT_CONTEXT.md:64"."""
-    if isinstance(sources, tuple):  # the usual case: section sources, shared by many tasks
-        return _places(sources)
-    return _places(tuple(sources))
+    if sources.__class__ is not tuple:  # the usual case is a tuple: section sources, shared by many tasks
+        sources = tuple(sources)
+    if len(sources) == 1:  # often a single place: it stands as it is, or its document alone
+        s = str(sources[0])
+        doc, _, line = s.partition(":")
+        return s if line else doc
+    return _places(sources)
 
 
 @lru_cache(maxsize=4096)
 def _places(sources: tuple) -> str:
-    if len(sources) == 1:  # often a single place: it stands as it is, or its document alone
+    if len(sources) == 1:
         s = str(sources[0])
         doc, _, line = s.partition(":")
         return s if line else doc
