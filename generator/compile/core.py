@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from generator.compile import facets
-from generator.compile.inputs import _REPRS, Ref, SpecIndex, TaskInputs, handoff_id, task_inputs, task_scope
+from generator.compile import facets, prose
+from generator.compile.inputs import _REPRS, SpecIndex, TaskInputs, handoff_id, task_inputs, task_scope
 from generator.compile.questions import ADVERSARIAL_SETS, Question, minimum_tests, questions
-from generator.compile.sections import _MEMO, SECTIONS, _memo, handoff_items, section_sources, tool_rule_text
-from generator.compile.templating import ANSWERS, HANDOFF, PROMPT, places, render, with_blocks
+from generator.compile.sections import _MEMO, SECTIONS, handoff_items, mandatory_rules, section_sources
+from generator.compile.templating import ANSWERS, HANDOFF, PROMPT, is_default, places, render, with_blocks
 from generator.errors import SpecError
 from generator.gcpause import paused_gc
 from generator.model import DOCUMENTS, ProductSpec
@@ -57,36 +57,57 @@ def compile_task(t: TaskInputs, options: CompileOptions) -> dict[str, bytes]:
     label = _label(t.spec_name, options)
     sources = section_sources(t)
     digest = facets.inputs_digest(t)  # repr of the whole inputs: computed once, used by both facets
-    common = {"t": t, "hid": hid, "spec_label": label, "docs": DOCUMENTS, "results_env": RESULTS_ENV}
+    overlay = options.templates
     out: dict[str, bytes] = {}
     if "handoffs" in options.parts:
-        out[facets.handoff_path(hid, "BUILDER_HANDOFF")] = render(
-            HANDOFF,
-            options.templates,
-            **common,
-            sources=sources,
-            titles=SECTIONS,
-            min_tests=minimum_tests(t),
-            items=handoff_items(t, sources),
-        )
+        path = facets.handoff_path(hid, "BUILDER_HANDOFF")
+        if is_default(overlay, HANDOFF):
+            out[path] = prose.handoff(t, hid, label, DOCUMENTS, RESULTS_ENV, sources, minimum_tests(t))
+        else:
+            out[path] = render(
+                HANDOFF,
+                overlay,
+                **_common(t, hid, label),
+                sources=sources,
+                titles=SECTIONS,
+                min_tests=minimum_tests(t),
+                items=handoff_items(t, sources),
+            )
         out[f"{hid}/handoff.toml"] = facets.handoff_toml(t, sources, digest)
     if "prompts" in options.parts:
         qs = questions(t, options.adversarial)
-        rules = mandatory_rules(t)
-        ctx = dict(
-            common,
-            questions=qs,
-            rules=rules,
-            items=prompt_items(qs, rules),
-            adversarial=options.adversarial,
-            contract_version=options.contract_version,
-            handoff_path=facets.handoff_path(hid, "BUILDER_HANDOFF"),
-            prompt_path=facets.handoff_path(hid, "AGENT_PROMPT"),
-        )
-        out[facets.handoff_path(hid, "AGENT_PROMPT")] = render(PROMPT, options.templates, **ctx)
-        out[facets.handoff_path(hid, "EXPECTED_ANSWERS")] = render(ANSWERS, options.templates, **ctx)
+        handoff_path = facets.handoff_path(hid, "BUILDER_HANDOFF")
+        prompt_path = facets.handoff_path(hid, "AGENT_PROMPT")
+        own = is_default(overlay, PROMPT), is_default(overlay, ANSWERS)
+        if own[0]:
+            out[prompt_path] = prose.prompt(
+                t, hid, label, DOCUMENTS, qs, options.adversarial, options.contract_version, handoff_path
+            )
+        if own[1]:
+            out[facets.handoff_path(hid, "EXPECTED_ANSWERS")] = prose.answers(t, hid, label, DOCUMENTS, qs, prompt_path)
+        if not all(own):
+            rules = mandatory_rules(t)
+            ctx = dict(
+                _common(t, hid, label),
+                questions=qs,
+                rules=rules,
+                items=prompt_items(qs, rules),
+                adversarial=options.adversarial,
+                contract_version=options.contract_version,
+                handoff_path=handoff_path,
+                prompt_path=prompt_path,
+            )
+            if not own[0]:
+                out[prompt_path] = render(PROMPT, overlay, **ctx)
+            if not own[1]:
+                out[facets.handoff_path(hid, "EXPECTED_ANSWERS")] = render(ANSWERS, overlay, **ctx)
         out[f"{hid}/prompt.toml"] = facets.prompt_toml(t, qs, options.contract_version, options.adversarial, digest)
     return out
+
+
+def _common(t: TaskInputs, hid: str, label: str) -> dict:
+    """The context every template gets."""
+    return {"t": t, "hid": hid, "spec_label": label, "docs": DOCUMENTS, "results_env": RESULTS_ENV}
 
 
 def prompt_items(qs: list[Question], rules: list[str]) -> dict:
@@ -105,29 +126,6 @@ def prompt_items(qs: list[Question], rules: list[str]) -> dict:
         ],
     }
     return with_blocks(items, ("rules", "verification", "adversarial", "answered"))
-
-
-def mandatory_rules(t: TaskInputs) -> list[str]:
-    """The prompt's rules: this spec's own articles, NEVER/ASK FIRST boundaries and tool rules
-    (each part formatted once per build: most tasks share their articles, all share the rest)."""
-    return [
-        *_memo("article rules", t.articles, _article_rules),
-        *_memo("boundary rules", t.boundaries, _boundary_rules),
-        *_memo("tool rules", t.tooling, _tool_rules),
-        *_memo("tool rules", t.tool_rules, _tool_rules),
-    ]
-
-
-def _article_rules(articles: tuple[Ref, ...]) -> tuple[str, ...]:
-    return tuple(f"{a.id}{f' ({a.title})' if a.title else ''}: {a.get('rule')}" for a in articles if a.get("rule"))
-
-
-def _boundary_rules(boundaries: tuple[Ref, ...]) -> tuple[str, ...]:
-    return tuple(f"{b.id}: {b.title}" for b in boundaries if b.id.upper() in ("NEVER", "ASK FIRST"))
-
-
-def _tool_rules(rules: tuple[Ref, ...]) -> tuple[str, ...]:
-    return tuple(tool_rule_text(r) for r in rules if r.get("use"))
 
 
 def check_ids(spec: ProductSpec) -> None:

@@ -194,8 +194,13 @@ def minimum_tests(t: TaskInputs) -> int:
 
 @lru_cache(maxsize=64)
 def _stated_counts(criteria: tuple[str, ...]) -> tuple[int, ...]:
-    """Test counts the criteria state (remembered: the handoff and question 9 both ask)."""
-    return tuple(int(a or b) for c in criteria for a, b in _COUNT_RE.findall(c))
+    """Test counts the criteria state (remembered: the handoff and question 9 both ask).
+
+    Both ways of stating a count hold "test", in any case: a criterion whose
+    case fold has no "test" in it is not searched (the fold of every letter
+    the pattern takes for t, e or s is that letter).
+    """
+    return tuple(int(a or b) for c in criteria if "test" in c.casefold() for a, b in _COUNT_RE.findall(c))
 
 
 def _tests(t: TaskInputs) -> Question:

@@ -85,11 +85,17 @@ _MEMO_MAX = 1 << 15
 
 
 def _memo(kind: str, obj, make):
-    """`make(obj)`, remembered while `obj` lives (keyed by identity)."""
-    hit = _MEMO.get((kind, id(obj)))  # the key `_memo_all` gives one object
+    """`make(obj)`, remembered while `obj` lives (keyed by identity; the entry is the one
+    `_memo_all` makes for `(obj,)`)."""
+    key = (kind, id(obj))
+    hit = _MEMO.get(key)
     if hit is not None and hit[0][0] is obj:
         return hit[1]
-    return _memo_all(kind, (obj,), make)
+    if len(_MEMO) >= _MEMO_MAX:
+        _MEMO.clear()
+    value = make(obj)
+    _MEMO[key] = ((obj,), value)
+    return value
 
 
 def _memo_all(kind: str, objs: tuple, make):
@@ -128,14 +134,54 @@ def _tool_lines(rules: tuple[Ref, ...]) -> tuple[str, ...]:
     return tuple([f"- {tool_rule_text(r)}" for r in rules])
 
 
+def mandatory_rules(t: TaskInputs) -> list[str]:
+    """The prompt's rules: this spec's own articles, NEVER/ASK FIRST boundaries and tool rules
+    (each part formatted once per build: most tasks share their articles, all share the rest)."""
+    return list(rules_of(t.articles, t.boundaries, t.tooling, t.tool_rules))
+
+
+def rules_of(articles: tuple[Ref, ...], boundaries: tuple[Ref, ...], tooling: tuple[Ref, ...],
+             tool_rules: tuple[Ref, ...]) -> tuple[str, ...]:
+    return (
+        *_memo("article rules", articles, _article_rules),
+        *_memo("boundary rules", boundaries, _boundary_rules),
+        *_memo("tool rules", tooling, _tool_rules),
+        *_memo("tool rules", tool_rules, _tool_rules),
+    )
+
+
+def _article_rules(articles: tuple[Ref, ...]) -> tuple[str, ...]:
+    return tuple(f"{a.id}{f' ({a.title})' if a.title else ''}: {a.get('rule')}" for a in articles if a.get("rule"))
+
+
+def _boundary_rules(boundaries: tuple[Ref, ...]) -> tuple[str, ...]:
+    return tuple(f"{b.id}: {b.title}" for b in boundaries if b.id.upper() in ("NEVER", "ASK FIRST"))
+
+
+def _tool_rules(rules: tuple[Ref, ...]) -> tuple[str, ...]:
+    return tuple(tool_rule_text(r) for r in rules if r.get("use"))
+
+
 def _component_row(c: Ref) -> str:
     return f"| {c.title} | {c.get('file')} | {c.get('responsibility')} | {', '.join(c.refs)} | {c.get('exposes')} |"
 
 
 def _scenario_lines(s: Ref) -> str:
-    prio = s.get("priority")
+    return "\n".join(scenario_rows(s))
+
+
+def scenario_rows(s: Ref) -> list[str]:
+    """A scenario's lines in the test plan: its test name and id, then its steps."""
+    prio = ""
+    for k, v in s.fields:
+        if k == "priority":
+            prio = v
+            break
     head = f"- `{test_name(s.id, s.title)}` — {s.id}{f' {s.title}' if s.title else ''}{f' ({prio})' if prio else ''}, {s.source}"
-    return "\n".join([head, *[f"  - {k}: {v}" for k, v in s.fields if k in ("given", "when", "then", "and", "testing")]])
+    return [head, *[f"  - {k}: {v}" for k, v in s.fields if k in _STEPS]]
+
+
+_STEPS = frozenset(("given", "when", "then", "and", "testing"))
 
 
 def _existing_lines(rows: tuple[Ref, ...]) -> tuple[str, ...]:
@@ -169,23 +215,16 @@ def handoff_items(t: TaskInputs, sources: dict[str, tuple[str, ...]]) -> dict:
     task = t.task
     items = {
         "places": where,
-        "sections": tuple(
-            [f"| {n}. {title} | {where[key] or 'nothing in the spec'} |" for n, (key, title) in enumerate(SECTIONS, 1)]
-        ),
-        "trace": {
-            "scenarios": ", ".join([s.id for s in t.scenarios]) or "none",
-            "entities": ", ".join([e.id for e in t.entities]) or "none",
-            "contracts": ", ".join([c.id for c in t.contracts]) or "none",
-            "depends_on": ", ".join(t.depends_on) or "none",
-        },
+        "sections": section_rows(where),
+        "trace": trace(t),
         "description": task.get("description"),
-        "mission": tuple([f"- {k.capitalize()}: {v}" for k in ("phase", "scope", "parallel") if (v := task.get(k))]),
+        "mission": mission_lines(task),
         "articles": _memo("articles", t.articles, _article_lines),
-        "boundaries": _memo("boundaries", t.boundaries, lambda bs: tuple(f"- {b.id}: {b.title} ({b.source})" for b in bs)),
-        "conventions": _memo("conventions", t.conventions, lambda cs: tuple(f"- {c.title}" for c in cs)),
+        "boundaries": _memo("boundaries", t.boundaries, _boundary_lines),
+        "conventions": _memo("conventions", t.conventions, _convention_lines),
         "components": tuple([_memo("component", c, _component_row) for c in t.components]),
-        "criteria": tuple([f"{n}. {c}" for n, c in enumerate(t.criteria, 1)]),
-        "depends": tuple(f"- {c.title} depends on: {c.get('depends_on')}" for c in t.components if c.get("depends_on")),
+        "criteria": criteria_lines(t.criteria),
+        "depends": depends_lines(t.components),
         "tests": tuple([_memo("scenario", s, _scenario_lines) for s in t.scenarios]),
         "existing": _memo("existing", t.existing, _existing_lines) if t.existing else (),
         "files": tuple([_file_line(f, t.components) for f in t.files]),
@@ -196,6 +235,41 @@ def handoff_items(t: TaskInputs, sources: dict[str, tuple[str, ...]]) -> dict:
     for name in SHARED_LISTS:
         items[f"{name}_text"] = _memo("block", items[name], block)
     return with_blocks(items, LISTS)
+
+
+def section_rows(where: dict[str, str]) -> tuple[str, ...]:
+    """The "Taken from" table's rows, from each section's places."""
+    return tuple([f"| {n}. {title} | {where[key] or 'nothing in the spec'} |" for n, (key, title) in enumerate(SECTIONS, 1)])
+
+
+def trace(t: TaskInputs) -> dict[str, str]:
+    """The trace table's id lists ("none" for an empty one)."""
+    return {
+        "scenarios": ", ".join([s.id for s in t.scenarios]) or "none",
+        "entities": ", ".join([e.id for e in t.entities]) or "none",
+        "contracts": ", ".join([c.id for c in t.contracts]) or "none",
+        "depends_on": ", ".join(t.depends_on) or "none",
+    }
+
+
+def mission_lines(task: Ref) -> tuple[str, ...]:
+    return tuple([f"- {k.capitalize()}: {v}" for k in ("phase", "scope", "parallel") if (v := task.get(k))])
+
+
+def criteria_lines(criteria: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple([f"{n}. {c}" for n, c in enumerate(criteria, 1)])
+
+
+def depends_lines(components: tuple[Ref, ...]) -> tuple[str, ...]:
+    return tuple(f"- {c.title} depends on: {c.get('depends_on')}" for c in components if c.get("depends_on"))
+
+
+def _boundary_lines(boundaries: tuple[Ref, ...]) -> tuple[str, ...]:
+    return tuple(f"- {b.id}: {b.title} ({b.source})" for b in boundaries)
+
+
+def _convention_lines(conventions: tuple[Ref, ...]) -> tuple[str, ...]:
+    return tuple(f"- {c.title}" for c in conventions)
 
 
 def _tooling_lines(tooling: tuple[Ref, ...], tool_rules: tuple[Ref, ...]) -> tuple[str, ...]:

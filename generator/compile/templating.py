@@ -30,19 +30,34 @@ def default_dir() -> Path:
 
 
 def slug(text: str) -> str:
-    return _SLUG_RE.sub("_", text.lower()).strip("_")
+    """Runs of anything but a-z and 0-9 in the lower-cased text as one "_", none at the ends.
+
+    An ASCII text (the usual one) has every such byte made a space and is
+    split and joined with "_" in C rather than by the pattern.
+    """
+    low = text.lower()
+    if low.isascii():
+        return "_".join(low.encode("ascii").translate(_SLUG_BYTES).decode("ascii").split())
+    return _SLUG_RE.sub("_", low).strip("_")
+
+
+_SLUG_BYTES = bytes(c if 0x61 <= c <= 0x7A or 0x30 <= c <= 0x39 else 0x20 for c in range(256))
 
 
 def places(sources) -> str:
     """`doc:line` places grouped by document: "D1_CONSTITUTION.md:12, 22; D10_AGENT_CONTEXT.md:64"."""
-    if isinstance(sources, tuple):  # the usual case: section sources, shared by many tasks
-        return _places(sources)
-    return _places(tuple(sources))
+    if sources.__class__ is not tuple:  # the usual case is a tuple: section sources, shared by many tasks
+        sources = tuple(sources)
+    if len(sources) == 1:  # often a single place: it stands as it is, or its document alone
+        s = str(sources[0])
+        doc, _, line = s.partition(":")
+        return s if line else doc
+    return _places(sources)
 
 
 @lru_cache(maxsize=4096)
 def _places(sources: tuple) -> str:
-    if len(sources) == 1:  # often a single place: it stands as it is, or its document alone
+    if len(sources) == 1:
         s = str(sources[0])
         doc, _, line = s.partition(":")
         return s if line else doc
@@ -121,6 +136,25 @@ def _loaded(env, name: str) -> tuple:
     return template, dict(template.globals), partial(new_context, template.environment, template.name, template.blocks)
 
 
+def is_default(overlay: str, name: str) -> bool:
+    """Whether template `name` as loaded for `overlay` is the text `prose` prints (the
+    shipped default, or an overlay's copy of it), so `prose` may stand in for it."""
+    return _is_default(environment(overlay), name)
+
+
+@lru_cache(maxsize=64)
+def _is_default(env, name: str) -> bool:
+    import hashlib
+
+    from generator.compile.prose import WRITTEN_FOR
+
+    try:
+        source = env.loader.get_source(env, name)[0]
+    except Exception:  # not found or unreadable: `render` reports it
+        return False
+    return hashlib.sha256(source.encode("utf-8")).hexdigest() == WRITTEN_FOR.get(name)
+
+
 def normalise(text: str) -> str:
     """LF, no trailing spaces, at most one blank line in a row, one final newline."""
     if "\r" in text:
@@ -141,6 +175,7 @@ def preload(overlay: str = "") -> None:
     (each would otherwise compile them again). A broken template is left for `render` to report."""
     for name in (HANDOFF, PROMPT, ANSWERS):
         try:
+            is_default(overlay, name)
             _loaded(environment(overlay), name)
         except Exception:
             pass

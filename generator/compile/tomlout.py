@@ -122,19 +122,59 @@ def aot_row(key: str, names: tuple[str, ...], values: tuple) -> str:
 
 
 def aot_rows(key: str, names: tuple[str, ...], rows: list[tuple]) -> str | None:
-    """`"\\n\\n".join(aot_row(key, names, r) for r in rows)` when every cell is a string
-    (a facet of ids and titles, such as the edges), else None.
+    """`"\\n\\n".join(aot_row(key, names, r) for r in rows)`, written column by column,
+    or None when the rows must go one by one (a cell that is not a string, integer
+    or array of scalars, or DEL in a string).
 
-    The cells of all rows are escaped and filled in one pass, without a call per row.
+    Each column's cells become TOML in one pass (strings through the C encoder,
+    integers through `str`, arrays through `_array`), and the rows are filled
+    from one %-format, without a Python step per row.
     """
-    fmt = _ROW_FORMATS.get((key, names))
-    if fmt is None:
-        fmt = _ROW_FORMATS[key, names] = _row_format(key, names)
-    try:
-        text = "\n\n".join([fmt.format(*map(_enc, r)) for r in rows])
-    except TypeError:  # a cell that is not a string
+    if not rows:
+        return ""
+    if not names or set(map(len, rows)) != {len(names)}:
         return None
+    cols = [_column(c) for c in zip(*rows)]
+    if None in cols:
+        return None
+    fmt = _PERCENT_FORMATS.get((key, names))
+    if fmt is None:
+        fmt = _PERCENT_FORMATS[key, names] = _percent_format(key, names)
+    text = "\n\n".join(map(fmt.__mod__, zip(*cols)))
     return text if "\x7f" not in text else None
+
+
+def _column(cells: tuple) -> list[str] | None:
+    """The cells of one column as TOML (as `_cells` writes each), or None."""
+    try:
+        return list(map(_enc, cells))  # the usual column: strings only
+    except TypeError:
+        pass
+    kinds = set(map(type, cells))
+    if kinds == {int}:
+        return list(map(str, cells))
+    out = []
+    for v in cells:
+        c = v.__class__
+        if c is str:
+            out.append(_enc(v))
+        elif c is int:
+            out.append(str(v))
+        elif (c is list or c is tuple) and not (v and v[0].__class__ is dict):
+            out.append(_array(v))
+        else:
+            return None
+    return out
+
+
+_PERCENT_FORMATS: dict[tuple[str, tuple[str, ...]], str] = {}
+
+
+def _percent_format(key: str, names: tuple[str, ...]) -> str:
+    def lit(s: str) -> str:
+        return s.replace("%", "%%")
+
+    return "\n".join([f"[[{lit(key)}]]", *[f"{lit(k)} = %s" for k in names]])
 
 
 _ROW_FORMATS: dict[tuple[str, tuple[str, ...]], str] = {}
