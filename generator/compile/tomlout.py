@@ -150,21 +150,9 @@ def _column(cells: tuple) -> list[str] | None:
         return list(map(_enc, cells))  # the usual column: strings only
     except TypeError:
         pass
-    kinds = set(map(type, cells))
-    if kinds == {int}:
+    if set(map(type, cells)) == {int}:
         return list(map(str, cells))
-    out = []
-    for v in cells:
-        c = v.__class__
-        if c is str:
-            out.append(_enc(v))
-        elif c is int:
-            out.append(str(v))
-        elif (c is list or c is tuple) and not (v and v[0].__class__ is dict):
-            out.append(_array(v))
-        else:
-            return None
-    return out
+    return _mixed_cells(cells)
 
 
 _PERCENT_FORMATS: dict[tuple[str, tuple[str, ...]], str] = {}
@@ -192,7 +180,11 @@ def _cells(values: tuple) -> list[str] | None:
     try:
         return list(map(_enc, values))  # the usual rows: strings only, one C pass
     except TypeError:
-        pass
+        return _mixed_cells(values)
+
+
+def _mixed_cells(values) -> list[str] | None:
+    """`_cells` one value at a time, for values that are not all strings."""
     out = []
     for v in values:
         c = v.__class__
