@@ -237,6 +237,8 @@ def test_prompt_toml_rows_match_dumps(synthetic_spec):
                 qs = questions(t, kind)
                 assert prompt_toml(t, qs, "1.2.0", kind, "sha256:x") == plain(t, qs, "1.2.0", kind, "sha256:x")
             assert prompt_toml(t, [], "1.2.0", kind, "d") == plain(t, [], "1.2.0", kind, "d")
+            odd = [qs[0]._replace(number=True), qs[1]._replace(number="7\x7f"), qs[2]._replace(sources=())]
+            assert prompt_toml(t, odd, "1.2.0", kind, "d") == plain(t, odd, "1.2.0", kind, "d")
 
 
 def test_aot_block_escapes_braces_in_names_and_del_in_values():
@@ -504,17 +506,17 @@ def test_memo_of_one_object_is_the_memo_of_a_tuple_of_it():
 def test_file_words_and_entity_ids_are_what_the_plain_scans_find(compared_specs):
     import re
 
-    from generator.compile.inputs import _ENTITY_ID_RE, _FILE_WORD_RE, _task_text
+    from generator.compile.inputs import _ENTITY_ID_RE, _FILE_WORD_RE, _task_text, file_words
     from generator.spec.ids import find_ids
 
     plain_words = re.compile(r"[\w./-]+\.\w+")
 
     def check(text):
-        assert _FILE_WORD_RE.findall(text) == plain_words.findall(text), repr(text)
+        assert _FILE_WORD_RE.findall(text) == plain_words.findall(text) == file_words(text), repr(text)
         assert _ENTITY_ID_RE.findall(text) == [i for i in find_ids(text) if i.startswith("E-")], repr(text)
 
     rnd = random.Random(15)
-    parts = ["a", ".", "/", "-", "_", " ", "x.py", "..", "./", "é", "٣", ".b", "\n", ",", "a.b.c", "`",
+    parts = ["a", ".", "/", "-", "_", " ", "x.py", "..", "./", "é", "٣", ".b", "\n", ",", "a.b.c", "`", "\t", "\x1c", "(", "Z9",
              "E-1", "E-002", "xE-3", "E-4x", "-E-5", "E-6-", "E-7_", "(", "E", "8", "SC-1", "SIDE-1", "T-1E-2", "ERR-3", "E-9."]
     for _ in range(50000):
         check("".join(rnd.choice(parts) for _ in range(rnd.randint(0, 8))))

@@ -120,8 +120,8 @@ def prompt_toml(t: TaskInputs, qs: list[Question], contract_version: str, advers
         f"prompt = {_enc(handoff_path(hid, 'AGENT_PROMPT'))}",
         f"answers = {_enc(handoff_path(hid, 'EXPECTED_ANSWERS'))}",
     ]
-    for q in qs:  # the [[question]] rows come last
-        lines += ["", _question_row(q)]
+    if qs:  # the [[question]] rows come last
+        lines.append(_question_rows(qs))
     return _text_bytes(lines)
 
 
@@ -131,6 +131,15 @@ def _text_bytes(lines: list[str]) -> bytes:
     if "\x7f" in text:
         text = text.replace("\x7f", "\\u007f")
     return text.encode("utf-8")
+
+
+def _question_rows(qs: list[Question]) -> str:
+    """The [[question]] rows after the line before them: "\\n" + "\\n\\n".join(map(_question_row, qs))."""
+    return "\n" + "\n\n".join([
+        f"[[question]]\nnumber = {n if n.__class__ is int else _value(n)}\ncategory = {_enc(c)}\n"
+        f"text = {_enc(x)}\nsources = {_array(s)}"
+        for n, c, x, _, s in qs
+    ])
 
 
 def _question_row(q: Question) -> str:

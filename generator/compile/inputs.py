@@ -259,6 +259,38 @@ def _article_numbers(text: str) -> set[int]:
     return out
 
 
+def file_words(text: str) -> list[str]:
+    """`_FILE_WORD_RE.findall(text)`: words with a dot in them ("src/app.py").
+
+    A match starts where a run of [\\w./-] does and stays inside it, and the
+    search goes on after it, so each run holds at most the one match the
+    pattern finds at its start, and only a run with a dot can hold one. In an
+    ASCII text (the usual one), the runs around its few dots are found from
+    a copy with every byte outside the runs made a space, and matched alone.
+    """
+    pos = text.find(".")
+    if pos < 0:
+        return []
+    if not text.isascii():
+        return _FILE_WORD_RE.findall(text)
+    cut = text.encode("ascii").translate(_RUN_BYTES)
+    out = []
+    while pos >= 0:
+        start = cut.rfind(b" ", 0, pos) + 1
+        end = cut.find(b" ", pos)
+        if end < 0:
+            end = len(cut)
+        m = _FILE_WORD_RE.match(text[start:end])
+        if m is not None:
+            out.append(m.group())
+        pos = text.find(".", end)
+    return out
+
+
+# ASCII bytes of [\w./-] kept, any other byte made a space (no kept byte is whitespace).
+_RUN_BYTES = bytes(c if chr(c).isalnum() and c < 0x80 or chr(c) in "_./-" else 0x20 for c in range(256))
+
+
 def own_text(text: str) -> str:
     """A section's text without its subsections (headings outside fences end it).
 
@@ -304,6 +336,7 @@ class SpecIndex:
             if c.file:
                 self.comp_by_base.setdefault(_basename(c.file), []).append(n)
         self.comp_base = [_basename(c.file) if c.file else "" for c in comps]
+        self.comp_entities = [[i for i in c.implements if i.startswith("E-")] for c in comps]
         self.files_by_base: dict[str, list[int]] = {}
         for n, f in enumerate(spec.plan.files):
             self.files_by_base.setdefault(_basename(f), []).append(n)
@@ -470,15 +503,16 @@ def task_scope(ix: SpecIndex, task: Task, contracts: tuple[Ref, ...] | None = No
         contracts = _lookup(task.contracts, ix.contracts, _contract_ref, [], ix.refs["contract"])
     text = _task_text(task)
     own = {norm_id(i) for i in [*task.scenarios, *task.contracts, task.id]}
-    words = {_basename(w) for w in _FILE_WORD_RE.findall(text)}
+    words = {_basename(w) for w in file_words(text)}
     picked: set[int] = set()
     for k in own:
         picked.update(ix.comp_by_id.get(k, ()))
     for w in words:
         picked.update(ix.comp_by_base.get(w, ()))
     all_comps = ix.spec.plan.components
-    components = [all_comps[n] for n in sorted(picked)]
-    comp_files = {ix.comp_base[n]: all_comps[n].file for n in sorted(picked) if all_comps[n].file}
+    picked_order = sorted(picked)
+    components = [all_comps[n] for n in picked_order]
+    comp_files = {ix.comp_base[n]: all_comps[n].file for n in picked_order if all_comps[n].file}
     chosen: set[int] = set()
     for b in set(comp_files) | words:
         chosen.update(ix.files_by_base.get(b, ()))
@@ -489,8 +523,8 @@ def task_scope(ix: SpecIndex, task: Task, contracts: tuple[Ref, ...] | None = No
     ent_ids = _ENTITY_ID_RE.findall(text)  # the ids `find_ids` gives that start with "E-"
     for c in contracts:
         ent_ids += _named_entities(ix, c)
-    for c in components:
-        ent_ids += [i for i in c.implements if i.startswith("E-")]
+    for n in picked_order:
+        ent_ids += ix.comp_entities[n]
     for s in task.scenarios:
         ent_ids += ix.entities_by_scenario.get(norm_id(s), [])
     ent_ids = sorted({norm_id(i): i for i in ent_ids}.values(), key=norm_id)

@@ -69,7 +69,7 @@ def finish(parts: list, tidy: bool, runs: bool = True) -> bytes:
     if not tidy:
         return normalise("".join([p if p.__class__ is str else p.decode("utf-8") for p in parts])).encode("utf-8")
     data = b"".join([p if p.__class__ is bytes else p.encode("utf-8") for p in parts])
-    while runs and b"\n\n\n" in data:
+    while runs and data.find(b"\n\n\n") >= 0:  # not `in`: on bytes it first tries the needle as an int, raising inside
         data = data.replace(b"\n\n\n", b"\n\n")
     if data[-1:] == b"\n" and data[-2:] != b"\n\n" and data[:1] != b"\n":
         return data
