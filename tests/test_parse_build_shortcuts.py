@@ -186,25 +186,14 @@ def test_coverage_rows_as_read_row_by_row():
 
 def _holdout_long_way(v: DocView, it, diags: list) -> object:
     """A holdout read through `Item.get` and `Item.value`, every reference value expanded."""
-    from generator.model import Diagnostic, Holdout, HoldoutStep
+    from generator.model import Holdout, HoldoutStep
     from generator.spec import build_holdouts as bh
     from generator.spec.ids import expand_refs
     from generator.spec.records import strip_md
     from generator.spec.view import priority_of, table_dicts
 
     ho = Holdout(id=it.id, title=strip_md(it.title), source=v.src(it.line), text=v.item_text(it))
-    data: dict = {}
-    for n in it.nodes:
-        if n.kind == "fence" and (n.info.lower().startswith("yaml") or n.info == "") and bh._YAML_KEYS_RE.search(n.text):
-            loaded, err, folded = bh._yaml(n.text)
-            if err:
-                diags.append(Diagnostic(v.filename, n.line, f"{it.id}: YAML block cannot be read: {err}", "error", "parse"))
-            if folded and not err:
-                diags.append(Diagnostic(v.filename, n.line, f"{it.id}: YAML block has {folded} continuation line(s) that "
-                                        "are not valid YAML; read as part of the value above", "warning", "parse"))
-            if isinstance(loaded, dict):
-                data = loaded
-            break
+    data = bh.yaml_data(v, it, diags)  # the YAML block is read as before; the fields are what is compared
     behavioural = bool(data) and any(k in data for k in ("authority", "expected_outcome", "action", "pass_criteria"))
     validates_f, contracts_f = it.get("validates"), it.get("contracts")
     auth = data.get("authority") if isinstance(data.get("authority"), dict) else {}

@@ -121,9 +121,9 @@ def build_holdouts(v: DocView) -> tuple[Holdouts, list[Diagnostic]]:
     return h, diags
 
 
-def _holdout(v: DocView, it: Item, diags: list[Diagnostic]) -> Holdout:
-    ho = Holdout(id=it.id, title=strip_md(it.title), source=v.src(it.line), text=v.item_text(it))
-    data: dict[str, Any] = {}
+def yaml_data(v: DocView, it: Item, diags: list[Diagnostic]) -> dict[str, Any]:
+    """The mapping of the holdout's first YAML block ({} when none or not a mapping);
+    a block that cannot be read, or only with continuation lines folded, is reported."""
     for n in it.nodes:
         if n.kind == "fence" and (n.info.lower().startswith("yaml") or n.info == "") and _YAML_KEYS_RE.search(n.text):
             loaded, err, folded = _yaml(n.text)
@@ -132,9 +132,13 @@ def _holdout(v: DocView, it: Item, diags: list[Diagnostic]) -> Holdout:
             if folded and not err:
                 diags.append(Diagnostic(v.filename, n.line, f"{it.id}: YAML block has {folded} continuation line(s) that "
                                         "are not valid YAML; read as part of the value above", "warning", "parse"))
-            if isinstance(loaded, dict):
-                data = loaded
-            break
+            return loaded if isinstance(loaded, dict) else {}
+    return {}
+
+
+def _holdout(v: DocView, it: Item, diags: list[Diagnostic]) -> Holdout:
+    ho = Holdout(id=it.id, title=strip_md(it.title), source=v.src(it.line), text=v.item_text(it))
+    data = yaml_data(v, it, diags)
     behavioural = bool(data) and any(k in data for k in ("authority", "expected_outcome", "action", "pass_criteria"))
     fields = it.fields  # one key each: what `it.get(key)` reads
     validates_f = fields.get("validates")
